@@ -1,0 +1,37 @@
+"""The composition root: the one place that wires the core to hardware and (later) the UI.
+
+Everything else under kiosk/ is pure core and must not import Qt, ui or hardware
+(tests/test_import_contract.py checks it); this module is the documented exception, and it imports those
+packages only inside the commands that need them, so ``kiosk courier list`` never loads Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import cli
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="F", default=argparse.SUPPRESS,
+                        help="cabinet config (TOML); default: the simulated cabinet in assets/")
+    run = sub.add_parser("run", parents=[common], help="start the kiosk")
+    run.add_argument("--simulate", action="store_true", help="use emulated devices whatever the config says")
+    run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .simulation import run_scenario
+
+    return run_scenario(getattr(args, "config", None), simulate=args.simulate)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.run(sys.argv[1:] if argv is None else argv, extra=add_commands)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""The ``kiosk`` command line: courier management and the audit log, for maintainers at a shell.
+
+Why a CLI beside the touchscreen: a technician commissioning a cabinet over SSH must add couriers and check
+the log without the UI. Errors are one line on stderr and a non-zero exit, never a traceback. Commands that
+need hardware or Qt (run, emulate, selftest) are added by the composition root, kiosk/__main__.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import __version__, audit
+from .clock import SystemClock
+from .config import Config, ConfigError, default_config_path, load
+from .keys import Keyring, SecretError
+from .model import KioskError
+from .ports import OfflineLocks
+from .service import CabinetService
+from .store import Store, StoreError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """One line for stderr; the command exits non-zero."""
+
+
+@dataclass
+class Context:
+    config: Config
+    store: Store
+    keys: Keyring
+
+    def service(self, locks=None) -> CabinetService:
+        return CabinetService(self.config, self.store, self.keys, locks or OfflineLocks(), SystemClock())
+
+
+def open_context(config_path: str | None) -> Context:
+    cfg = load(config_path or default_config_path())
+    store = Store(cfg.db_path)
+    try:
+        keys = Keyring.load_or_create(cfg.secret_file)
+    except Exception:
+        store.close()
+        raise
+    return Context(cfg, store, keys)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other failure here
+        raise CliError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="F", default=argparse.SUPPRESS,
+                        help="cabinet config (TOML); default: the simulated cabinet in assets/")
+    p = _Parser(prog="kiosk", description="Parcel-locker kiosk.", parents=[common])
+    p.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    p.set_defaults(func=None)
+
+    courier = sub.add_parser("courier", parents=[common], help="add, list or remove couriers")
+    csub = courier.add_subparsers(dest="courier_command", metavar="ACTION", parser_class=_Parser, required=True)
+    add = csub.add_parser("add", parents=[common], help="add a courier (PIN read from the terminal or stdin)")
+    add.add_argument("number")
+    add.add_argument("--name", required=True)
+    add.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+    add.set_defaults(func=cmd_courier_add)
+    ls = csub.add_parser("list", parents=[common], help="list couriers")
+    ls.add_argument("--all", action="store_true", help="include removed couriers")
+    ls.set_defaults(func=cmd_courier_list)
+    rm = csub.add_parser("remove", parents=[common], help="deactivate a courier and free their fingerprints")
+    rm.add_argument("number")
+    rm.set_defaults(func=cmd_courier_remove)
+
+    ev = sub.add_parser("events", parents=[common], help="show or verify the audit log")
+    ev.add_argument("--parcel", metavar="T", help="only events of tracking number T")
+    ev.add_argument("--verify", action="store_true", help="check the hash chain; exit 1 at the first bad event")
+    ev.add_argument("--limit", type=int, default=None, help="newest N events only")
+    ev.add_argument("--json", action="store_true", help="one JSON object per line")
+    ev.set_defaults(func=cmd_events)
+    return p
+
+
+def run(argv: list[str] | None, extra: Callable[[argparse._SubParsersAction], None] | None = None) -> int:
+    parser = build_parser()
+    if extra is not None:
+        extra(next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)))
+    try:
+        args = parser.parse_args(argv)
+        if args.func is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return int(args.func(args) or EXIT_OK)
+    except CliError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ConfigError, StoreError, SecretError, KioskError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+def _ctx(args: argparse.Namespace) -> Context:
+    return open_context(getattr(args, "config", None))
+
+
+def _read_pin(args: argparse.Namespace) -> str:
+    if args.pin_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("courier add: no PIN on standard input")
+        return line.strip()
+    pin = getpass.getpass("PIN: ")
+    if getpass.getpass("PIN again: ") != pin:
+        raise CliError("courier add: the two PINs differ")
+    return pin
+
+
+def cmd_courier_add(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    try:
+        c = ctx.service().add_courier(args.number, args.name, _read_pin(args), actor="cli")
+    finally:
+        ctx.store.close()
+    print(f"courier {c.number} ({c.name}) added; enrol a finger on the maintainer screen")
+    return EXIT_OK
+
+
+def cmd_courier_list(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    try:
+        couriers = ctx.service().couriers(include_inactive=args.all)
+    finally:
+        ctx.store.close()
+    print(f"{'number':<12} {'name':<24} {'active':<7} fingers")
+    for c in couriers:
+        print(f"{c.number:<12} {c.name:<24} {'yes' if c.active else 'no':<7} {','.join(map(str, c.fingers)) or '-'}")
+    return EXIT_OK
+
+
+def cmd_courier_remove(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    try:
+        c = ctx.service().remove_courier(args.number, actor="cli")
+    finally:
+        ctx.store.close()
+    print(f"courier {c.number} removed")
+    return EXIT_OK
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    try:
+        if args.verify:
+            v = audit.verify(ctx.store.conn)
+            if not v.ok:
+                print(f"audit chain BROKEN at event {v.bad_id}: {v.problem} ({v.count} events before it verify)",
+                      file=sys.stderr)
+                return EXIT_FAIL
+            print(f"audit chain ok: {v.count} events")
+            return EXIT_OK
+        evs = audit.events(ctx.store.conn, tracking=args.parcel.upper() if args.parcel else None,
+                           limit=args.limit, newest_first=args.limit is not None)
+        if args.limit is not None:
+            evs.reverse()
+        for e in evs:
+            if args.json:
+                print(json.dumps({"id": e.id, "ts": e.ts, "kind": e.kind, "actor": e.actor, "box": e.box_no,
+                                  "parcel": e.parcel_id, "tracking": e.tracking, "data": e.data, "hash": e.hash},
+                                 ensure_ascii=False))
+            else:
+                when = datetime.fromtimestamp(e.ts).strftime("%Y-%m-%d %H:%M:%S")
+                data = " ".join(f"{k}={v}" for k, v in e.data.items())
+                print(f"{e.id:>6} {when} {e.kind:<22} {e.actor:<16} {e.box_no or '-':<4} {e.tracking or '-':<16} {data}")
+        if args.parcel and not evs:
+            print(f"no events for parcel {args.parcel}", file=sys.stderr)
+            return EXIT_FAIL
+        return EXIT_OK
+    finally:
+        ctx.store.close()
+
+

@@ -1,0 +1,299 @@
+"""The cabinet's one TOML configuration file, loaded into frozen dataclasses.
+
+A cabinet is configured once by a technician standing in front of it, often without a developer nearby, so
+every mistake is reported as ``key.path: what is wrong`` and unknown keys (typos) are refused rather than
+silently ignored. Every limit the design calls "configuration" (lockout, throttle, expiry, free period) is here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+SIZES = ("S", "M", "L", "XL")
+ALPHABETS = ("digits", "alnum")
+BOX_NO = re.compile(r"^[A-Z]{0,2}[0-9]{1,3}$")
+CABINET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message starts with the key path."""
+
+
+@dataclass(frozen=True)
+class BoxConfig:
+    no: str
+    size: str
+    lock: int  # lock channel (1-based); the hardware layer maps it to a board address or a GPIO pin
+    sensor: int  # door sensor channel; defaults to the lock channel
+    ir: bool  # has an "item inside" sensor
+    accessible: bool  # within 380–1220 mm reach
+
+
+@dataclass(frozen=True)
+class PasswordConfig:
+    alphabet: str = "digits"
+    length: int = 6
+    expiry_hours: float = 72.0
+
+
+@dataclass(frozen=True)
+class LockoutConfig:
+    max_tries: int = 3
+    minutes: float = 30.0
+
+
+@dataclass(frozen=True)
+class ThrottleConfig:
+    """Terminal-wide: after ``free_failures`` failures within the window, each attempt waits longer."""
+
+    free_failures: int = 10
+    window_minutes: float = 10.0
+    base_delay_s: float = 2.0
+    max_delay_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class CourierConfig:
+    pin_min_length: int = 6
+    pin_max_failures: int = 5
+    pin_lock_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    locks: DeviceConfig = DeviceConfig("emulated")
+    fingerprint: DeviceConfig = DeviceConfig("emulated")
+    camera: DeviceConfig = DeviceConfig("synthetic")
+
+
+@dataclass(frozen=True)
+class Config:
+    cabinet_id: str
+    site: str
+    address: str
+    lat: float
+    lon: float
+    data_dir: Path
+    secret_file: Path
+    boxes: tuple[BoxConfig, ...]
+    passwords: PasswordConfig = PasswordConfig()
+    lockout: LockoutConfig = LockoutConfig()
+    throttle: ThrottleConfig = ThrottleConfig()
+    couriers: CourierConfig = CourierConfig()
+    free_hours: float = 48.0
+    hardware: HardwareConfig = HardwareConfig()
+    source: Path | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "kiosk.sqlite3"
+
+    def box(self, no: str) -> BoxConfig | None:
+        return next((b for b in self.boxes if b.no == no), None)
+
+
+DEVICE_KINDS = {
+    "locks": ("emulated", "kerong", "gpio"),
+    "fingerprint": ("emulated", "zfm", "none"),
+    "camera": ("synthetic", "opencv", "none"),
+}
+
+
+def default_config_path() -> Path:
+    """The commented simulated 24-box cabinet shipped in assets/."""
+    return Path(str(resources.files("assets").joinpath("simulated.toml")))
+
+
+def load(path: str | Path) -> Config:
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {p}") from None
+    except OSError as e:
+        raise ConfigError(f"config file {p} cannot be read: {e.strerror}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{p}: not valid TOML: {e}") from None
+    return parse(raw, base_dir=p.resolve().parent, source=p)
+
+
+def parse(raw: dict[str, Any], base_dir: Path, source: Path | None = None) -> Config:
+    r = _Reader(raw, "")
+    cab = r.table("cabinet")
+    cabinet_id = cab.get("id", str, check=lambda v: bool(CABINET_ID.match(v)),
+                         problem="must be 1–32 letters, digits, '-' or '_'")
+    site = cab.get("site", str, check=bool, problem="must not be empty")
+    address = cab.get("address", str, default="")
+    lat = cab.get("lat", float, check=lambda v: -90 <= v <= 90, problem="must be between -90 and 90")
+    lon = cab.get("lon", float, check=lambda v: -180 <= v <= 180, problem="must be between -180 and 180")
+    data_dir = _path(cab.get("data_dir", str, check=bool, problem="must not be empty"), base_dir)
+    secret = cab.get("secret_file", str, default="")
+    secret_file = _path(secret, base_dir) if secret else data_dir / "cabinet.key"
+    cab.done()
+
+    pw = r.table("passwords", required=False)
+    passwords = PasswordConfig(
+        alphabet=pw.get("alphabet", str, default="digits", check=lambda v: v in ALPHABETS,
+                        problem="must be 'digits' or 'alnum'"),
+        length=pw.get("length", int, default=6, check=lambda v: v == 6,
+                      problem="must be 6 (the patent's six-character password)"),
+        expiry_hours=pw.get("expiry_hours", float, default=72.0, check=lambda v: v > 0, problem="must be > 0"),
+    )
+    pw.done()
+
+    lo = r.table("lockout", required=False)
+    lockout = LockoutConfig(
+        max_tries=lo.get("max_tries", int, default=3, check=lambda v: 1 <= v <= 20, problem="must be 1–20"),
+        minutes=lo.get("minutes", float, default=30.0, check=lambda v: v > 0, problem="must be > 0"),
+    )
+    lo.done()
+
+    th = r.table("throttle", required=False)
+    throttle = ThrottleConfig(
+        free_failures=th.get("free_failures", int, default=10, check=lambda v: v >= 1, problem="must be ≥ 1"),
+        window_minutes=th.get("window_minutes", float, default=10.0, check=lambda v: v > 0, problem="must be > 0"),
+        base_delay_s=th.get("base_delay_s", float, default=2.0, check=lambda v: v > 0, problem="must be > 0"),
+        max_delay_s=th.get("max_delay_s", float, default=60.0, check=lambda v: 0 < v <= 300,
+                           problem="must be > 0 and ≤ 300 (longer would lock honest customers out)"),
+    )
+    th.done()
+    if throttle.max_delay_s < throttle.base_delay_s:
+        raise ConfigError("throttle.max_delay_s: must be ≥ throttle.base_delay_s")
+
+    co = r.table("couriers", required=False)
+    couriers = CourierConfig(
+        pin_min_length=co.get("pin_min_length", int, default=6, check=lambda v: 4 <= v <= 12, problem="must be 4–12"),
+        pin_max_failures=co.get("pin_max_failures", int, default=5, check=lambda v: v >= 1, problem="must be ≥ 1"),
+        pin_lock_minutes=co.get("pin_lock_minutes", float, default=15.0, check=lambda v: v > 0, problem="must be > 0"),
+    )
+    co.done()
+
+    st = r.table("storage", required=False)
+    free_hours = st.get("free_hours", float, default=48.0, check=lambda v: v > 0, problem="must be > 0")
+    st.done()
+
+    boxes = _boxes(r)
+    hardware = _hardware(r.table("hardware", required=False))
+    r.done()
+    return Config(cabinet_id=cabinet_id, site=site, address=address, lat=lat, lon=lon, data_dir=data_dir,
+                  secret_file=secret_file, boxes=boxes, passwords=passwords, lockout=lockout,
+                  throttle=throttle, couriers=couriers, free_hours=free_hours, hardware=hardware, source=source)
+
+
+def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
+    items = r.array("boxes")
+    boxes: list[BoxConfig] = []
+    seen_no: dict[str, str] = {}
+    seen_lock: dict[int, str] = {}
+    for i, item in enumerate(items):
+        b = _Reader(item, f"boxes[{i}]")
+        no = b.get("no", str, check=lambda v: bool(BOX_NO.match(v)),
+                   problem="must look like A01 (up to two capital letters, then 1–3 digits)")
+        size = b.get("size", str, check=lambda v: v in SIZES, problem=f"must be one of {', '.join(SIZES)}")
+        lock = b.get("lock", int, check=lambda v: 1 <= v <= 4096, problem="must be a channel 1–4096")
+        sensor = b.get("sensor", int, default=lock, check=lambda v: 1 <= v <= 4096, problem="must be 1–4096")
+        ir = b.get("ir", bool, default=False)
+        accessible = b.get("accessible", bool, default=False)
+        b.done()
+        if no in seen_no:
+            raise ConfigError(f"boxes[{i}].no: box {no} is already defined at {seen_no[no]}")
+        if lock in seen_lock:
+            raise ConfigError(f"boxes[{i}].lock: channel {lock} is already used by box {seen_lock[lock]}")
+        seen_no[no] = f"boxes[{i}]"
+        seen_lock[lock] = no
+        boxes.append(BoxConfig(no, size, lock, sensor, ir, accessible))
+    if not boxes:
+        raise ConfigError("boxes: a cabinet needs at least one box")
+    return tuple(boxes)
+
+
+def _hardware(hw: "_Reader") -> HardwareConfig:
+    devices: dict[str, DeviceConfig] = {}
+    for name, kinds in DEVICE_KINDS.items():
+        t = hw.table(name, required=False)
+        kind = t.get("kind", str, default=kinds[0], check=lambda v, k=kinds: v in k,
+                     problem=f"must be one of {', '.join(kinds)}")
+        devices[name] = DeviceConfig(kind, t.rest())
+    hw.done()
+    return HardwareConfig(**devices)
+
+
+def _path(value: str, base_dir: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base_dir / p)
+
+
+class _Reader:
+    """Reads one TOML table, remembering which keys were used so leftovers can be named as unknown."""
+
+    _TYPES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+    def __init__(self, data: Any, path: str) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: must be a table")
+        self.data = data
+        self.path = path
+        self.used: set[str] = set()
+
+    def _key(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def get(self, key: str, typ: type, default: Any = ..., check: Callable[[Any], bool] | None = None,
+            problem: str = "") -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                raise ConfigError(f"{self._key(key)}: missing (required)")
+            return default
+        v = self.data[key]
+        if typ is float and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
+            raise ConfigError(f"{self._key(key)}: must be {self._TYPES[typ]}, got {v!r}")
+        if typ is float and not math.isfinite(v):
+            raise ConfigError(f"{self._key(key)}: must be a finite number, got {v!r}")
+        if check is not None and not check(v):
+            raise ConfigError(f"{self._key(key)}: {problem}, got {v!r}")
+        return v
+
+    def table(self, key: str, required: bool = True) -> "_Reader":
+        self.used.add(key)
+        if key not in self.data:
+            if required:
+                raise ConfigError(f"{self._key(key)}: missing table [{self._key(key)}]")
+            return _Reader({}, self._key(key))
+        return _Reader(self.data[key], self._key(key))
+
+    def array(self, key: str) -> list[Any]:
+        self.used.add(key)
+        v = self.data.get(key)
+        if v is None:
+            raise ConfigError(f"{self._key(key)}: missing (required)")
+        if not isinstance(v, list):
+            raise ConfigError(f"{self._key(key)}: must be an array of tables")
+        return v
+
+    def rest(self) -> dict[str, Any]:
+        """The keys not read yet, handed to a device driver that validates its own options."""
+        out = {k: v for k, v in self.data.items() if k not in self.used}
+        self.used.update(out)
+        return out
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise ConfigError(f"{self._key(unknown[0])}: unknown key (check the spelling)")

@@ -1,0 +1,125 @@
+"""Schema migrations, applied in order; ``PRAGMA user_version`` counts how many ran.
+
+Never edit a migration that has shipped: add the next one. An upgrade of the software then migrates the
+cabinet's database in place on first start, in one transaction per step.
+"""
+
+from __future__ import annotations
+
+#: Parcel states in which the parcel occupies its box.
+ACTIVE_STATES = ("reserved", "stored", "picking", "refused", "overdue", "unconfirmed")
+#: All parcel states (see DESIGN.md section 3, and kiosk/service.py for the transitions).
+STATES = ACTIVE_STATES + ("collected", "returned", "cancelled", "released")
+
+_active = ", ".join(f"'{s}'" for s in ACTIVE_STATES)
+_all = ", ".join(f"'{s}'" for s in STATES)
+
+V1 = f"""
+CREATE TABLE couriers (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    pin_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    pin_failures INTEGER NOT NULL DEFAULT 0,
+    pin_locked_until REAL,
+    created REAL NOT NULL
+);
+CREATE TABLE fingers (
+    slot INTEGER PRIMARY KEY,
+    courier_id INTEGER NOT NULL REFERENCES couriers(id),
+    enrolled REAL NOT NULL
+);
+CREATE TABLE boxes (
+    no TEXT PRIMARY KEY,
+    size TEXT NOT NULL CHECK (size IN ('S', 'M', 'L', 'XL')),
+    accessible INTEGER NOT NULL,
+    has_ir INTEGER NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    out_of_service TEXT
+);
+CREATE TABLE parcels (
+    id INTEGER PRIMARY KEY,
+    tracking TEXT NOT NULL,
+    box_no TEXT NOT NULL REFERENCES boxes(no),
+    courier_id INTEGER NOT NULL REFERENCES couriers(id),
+    phone TEXT,
+    consent INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ({_all})),
+    wrong_tries INTEGER NOT NULL DEFAULT 0,
+    reason TEXT,
+    review INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    stored_at REAL,
+    due_at REAL,
+    finished_at REAL,
+    updated REAL NOT NULL
+);
+CREATE UNIQUE INDEX parcels_one_per_box ON parcels (box_no) WHERE state IN ({_active});
+CREATE UNIQUE INDEX parcels_tracking_active ON parcels (tracking) WHERE state IN ({_active});
+CREATE INDEX parcels_tracking ON parcels (tracking);
+CREATE INDEX parcels_due ON parcels (state, due_at);
+CREATE INDEX parcels_courier ON parcels (courier_id, state);
+CREATE TABLE passwords (
+    id INTEGER PRIMARY KEY,
+    parcel_id INTEGER NOT NULL REFERENCES parcels(id),
+    digest BLOB NOT NULL,
+    created REAL NOT NULL,
+    expires REAL NOT NULL,
+    used_at REAL,
+    void_at REAL,
+    void_reason TEXT
+);
+CREATE INDEX passwords_live ON passwords (digest) WHERE used_at IS NULL AND void_at IS NULL;
+CREATE INDEX passwords_parcel ON passwords (parcel_id);
+CREATE TABLE lockouts (
+    id INTEGER PRIMARY KEY,
+    box_no TEXT NOT NULL REFERENCES boxes(no),
+    parcel_id INTEGER NOT NULL REFERENCES parcels(id),
+    started REAL NOT NULL,
+    until REAL NOT NULL,
+    ended_at REAL,
+    ended_by TEXT
+);
+CREATE UNIQUE INDEX lockouts_active ON lockouts (box_no) WHERE ended_at IS NULL;
+CREATE TABLE failures (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL
+);
+CREATE INDEX failures_ts ON failures (ts);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    box_no TEXT,
+    parcel_id INTEGER,
+    tracking TEXT,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX events_tracking ON events (tracking);
+CREATE INDEX events_parcel ON events (parcel_id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    msg_id TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    kind TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    courier_no TEXT,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    sealed BLOB NOT NULL,
+    sent_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
+"""
+
+MIGRATIONS: list[str] = [V1]

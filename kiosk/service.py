@@ -1,0 +1,625 @@
+"""The cabinet's use cases: every one is one method, one SQLite transaction and one audit event.
+
+Why this shape: a parcel locker is judged in disputes ("my parcel was not there", "I never refused it"), so
+each state change must be atomic with the event that proves it and the message that announces it. Hardware is
+reached only through ``LockBank``; the lock is commanded *after* the transaction commits, so the log never
+lacks an opening that happened, and a failed command is undone by its own compensating transaction.
+
+Parcel states (DESIGN.md section 3, plus ``picking``, ``unconfirmed`` and ``released``, see DESIGN.md):
+reserved → stored → picking → collected | refused;  stored → overdue;  refused | overdue → returned;
+reserved → cancelled;  picking --door closed, no choice--> collected | refused | unconfirmed;
+any occupying state --maintainer--> released.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from . import audit, outbox, passwords, pins, throttle, validate
+from .clock import Clock, SystemClock
+from .config import SIZES, Config
+from .keys import Keyring
+from .model import (BoxLocked, Courier, DeviceFault, DoorClosed, Expired, InvalidInput, InvalidState, KioskError, Lockout,
+                    NoFreeBox, NotRecognised, NotYourParcel, Opened, Parcel, PickupResult, PinLocked,
+                    StorageFailure, Throttled, TooManyAttempts, Unavailable, UnknownBox, UnknownCourier,
+                    WrongPassword, WrongPin)
+from .ports import DeviceUnavailable, LockBank
+from .schema import ACTIVE_STATES
+from .store import Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_ACTIVE_SQL = "(" + ", ".join(f"'{s}'" for s in ACTIVE_STATES) + ")"
+_PARCEL_SQL = ("SELECT p.*, c.number AS courier_no FROM parcels p JOIN couriers c ON c.id = p.courier_id")
+
+
+class CabinetService:
+    def __init__(self, config: Config, store: Store, keys: Keyring, locks: LockBank,
+                 clock: Clock | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.keys = keys
+        self.locks = locks
+        self.clock = clock or SystemClock()
+        self._box_index = {validate.box_key(b.no): b.no for b in config.boxes}
+        self._sync_boxes()
+
+    # ------------------------------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with self.store.transaction() as c:
+                yield c
+        except sqlite3.OperationalError as e:
+            log.error("database write failed: %s", e)
+            raise StorageFailure(f"the cabinet cannot save data right now ({e}); nothing was changed") from None
+
+    def _event(self, c: sqlite3.Connection, kind: str, actor: str, parcel: Parcel | None = None,
+               box_no: str | None = None, **data: Any) -> int:
+        return audit.append(c, self.clock.now(), kind, actor, box_no=box_no or (parcel.box_no if parcel else None),
+                            parcel_id=parcel.id if parcel else None, tracking=parcel.tracking if parcel else None,
+                            data=data)
+
+    def _message(self, c: sqlite3.Connection, event_id: int, kind: str, parcel: Parcel, **payload: Any) -> str:
+        cab = self.config
+        body = {"cabinet": {"id": cab.cabinet_id, "site": cab.site, "address": cab.address,
+                            "lat": cab.lat, "lon": cab.lon},
+                "box": parcel.box_no, "tracking": parcel.tracking, **payload}
+        return outbox.enqueue(c, self.keys, now=self.clock.now(), kind=kind,
+                              topic=outbox.courier_topic(cab.cabinet_id, parcel.courier_no),
+                              courier_no=parcel.courier_no, payload=body, event_id=event_id)
+
+    def _sync_boxes(self) -> None:
+        """Make the boxes table match the config; a box removed from the config is disabled, not deleted."""
+        with self._tx() as c:
+            have = {r["no"]: r for r in c.execute("SELECT * FROM boxes")}
+            changes: dict[str, list[str]] = {"added": [], "changed": [], "disabled": []}
+            for b in self.config.boxes:
+                row = (b.size, int(b.accessible), int(b.ir), 1)
+                old = have.get(b.no)
+                if old is None:
+                    c.execute("INSERT INTO boxes (no, size, accessible, has_ir, enabled) VALUES (?, ?, ?, ?, ?)",
+                              (b.no, *row))
+                    changes["added"].append(b.no)
+                elif (old["size"], old["accessible"], old["has_ir"], old["enabled"]) != row:
+                    c.execute("UPDATE boxes SET size = ?, accessible = ?, has_ir = ?, enabled = ? WHERE no = ?",
+                              (*row, b.no))
+                    changes["changed"].append(b.no)
+            for no, old in have.items():
+                if self.config.box(no) is None and old["enabled"]:
+                    c.execute("UPDATE boxes SET enabled = 0 WHERE no = ?", (no,))
+                    changes["disabled"].append(no)
+            if any(changes.values()):
+                self._event(c, "boxes_configured", "system", **{k: v for k, v in changes.items() if v})
+
+    def _parcel(self, c: sqlite3.Connection, where: str, params: tuple) -> Parcel | None:
+        r = c.execute(f"{_PARCEL_SQL} WHERE {where}", params).fetchone()
+        return _parcel(r) if r else None
+
+    def _active_parcel(self, c: sqlite3.Connection, box_no: str) -> Parcel | None:
+        return self._parcel(c, f"p.box_no = ? AND p.state IN {_ACTIVE_SQL}", (box_no,))
+
+    def _set_state(self, c: sqlite3.Connection, p: Parcel, state: str, **cols: Any) -> Parcel:
+        now = self.clock.now()
+        sets = {"state": state, "updated": now, **cols}
+        if state in ("collected", "returned", "cancelled", "released"):
+            sets.setdefault("finished_at", now)
+        assign = ", ".join(f"{k} = ?" for k in sets)
+        c.execute(f"UPDATE parcels SET {assign} WHERE id = ?", (*sets.values(), p.id))
+        return self._parcel(c, "p.id = ?", (p.id,))  # type: ignore[return-value]
+
+    def box_no(self, entered: str) -> str | None:
+        """The configured box a customer meant ('a7' → 'A07'), or None."""
+        key = validate.box_key(entered)
+        return self._box_index.get(key) if key else None
+
+    def _require_box(self, entered: str) -> str:
+        no = self.box_no(entered)
+        if no is None:
+            raise UnknownBox(f"there is no box {entered!r} in this cabinet", box=entered)
+        return no
+
+    def _issue_password(self, c: sqlite3.Connection, p: Parcel) -> tuple[str, float]:
+        """Void any live password of the parcel and draw a new one; returns (code, expiry)."""
+        now = self.clock.now()
+        c.execute("UPDATE passwords SET void_at = ?, void_reason = 'replaced' WHERE parcel_id = ?"
+                  " AND used_at IS NULL AND void_at IS NULL", (now, p.id))
+        cfg = self.config.passwords
+
+        def is_live(code: str) -> bool:
+            d = passwords.digest(self.keys.password_key, code)
+            return c.execute("SELECT 1 FROM passwords WHERE digest = ? AND used_at IS NULL AND void_at IS NULL"
+                             " AND expires > ?", (d, now)).fetchone() is not None
+
+        code = passwords.generate_unique(passwords.ALPHABETS[cfg.alphabet], cfg.length, is_live)
+        expires = now + cfg.expiry_hours * 3600
+        c.execute("INSERT INTO passwords (parcel_id, digest, created, expires) VALUES (?, ?, ?, ?)",
+                  (p.id, passwords.digest(self.keys.password_key, code), now, expires))
+        return code, expires
+
+    def _password_message(self, c: sqlite3.Connection, event_id: int, p: Parcel, code: str, expires: float,
+                          reason: str) -> None:
+        self._message(c, event_id, "password", p, password=code, expires=expires, reason=reason,
+                      qr=passwords.qr_payload(self.config.cabinet_id, p.box_no, code))
+
+    def _unlock(self, box_no: str) -> str | None:
+        """Command the lock after commit; returns an error line if it could not even be queued."""
+        try:
+            self.locks.unlock(box_no)
+            return None
+        except DeviceUnavailable as e:
+            log.error("unlock %s failed: %s", box_no, e)
+            return str(e)
+
+    # ------------------------------------------------------------------------------------------ couriers
+
+    def add_courier(self, number: str, name: str, pin: str, actor: str = "maintainer") -> Courier:
+        number, name = validate.courier_no(number), validate.name(name)
+        pin_hash = pins.hash_pin(validate.pin(pin, self.config.couriers.pin_min_length))
+        with self._tx() as c:
+            row = c.execute("SELECT id, active FROM couriers WHERE number = ?", (number,)).fetchone()
+            if row and row["active"]:
+                raise InvalidInput(f"courier {number} already exists", field="courier_no")
+            if row:  # re-activating a removed courier keeps the history of their parcels
+                c.execute("UPDATE couriers SET name = ?, pin_hash = ?, active = 1, pin_failures = 0,"
+                          " pin_locked_until = NULL WHERE id = ?", (name, pin_hash, row["id"]))
+            else:
+                c.execute("INSERT INTO couriers (number, name, pin_hash, created) VALUES (?, ?, ?, ?)",
+                          (number, name, pin_hash, self.clock.now()))
+            self._event(c, "courier_added", actor, courier=number, name=name)
+            return self._courier(c, number)  # type: ignore[return-value]
+
+    def remove_courier(self, number: str, actor: str = "maintainer") -> Courier:
+        """Deactivate (their parcels keep pointing at them) and free their fingerprint slots."""
+        with self._tx() as c:
+            courier = self._courier(c, number)
+            if courier is None or not courier.active:
+                raise UnknownCourier(f"no active courier {number}", courier=number)
+            c.execute("UPDATE couriers SET active = 0 WHERE id = ?", (courier.id,))
+            c.execute("DELETE FROM fingers WHERE courier_id = ?", (courier.id,))
+            self._event(c, "courier_removed", actor, courier=number, fingers=list(courier.fingers))
+            return self._courier(c, number)  # type: ignore[return-value]
+
+    def couriers(self, include_inactive: bool = False) -> list[Courier]:
+        c = self.store.conn
+        sql = "SELECT number FROM couriers" + ("" if include_inactive else " WHERE active = 1") + " ORDER BY number"
+        return [self._courier(c, r[0]) for r in c.execute(sql).fetchall()]  # type: ignore[misc]
+
+    def courier(self, number: str) -> Courier | None:
+        return self._courier(self.store.conn, number)
+
+    def _courier(self, c: sqlite3.Connection, number: str) -> Courier | None:
+        r = c.execute("SELECT * FROM couriers WHERE number = ?", (number,)).fetchone()
+        if r is None:
+            return None
+        slots = tuple(s[0] for s in c.execute("SELECT slot FROM fingers WHERE courier_id = ? ORDER BY slot", (r["id"],)))
+        return Courier(r["id"], r["number"], r["name"], bool(r["active"]), slots)
+
+    def assign_finger(self, number: str, slot: int, actor: str = "maintainer") -> Courier:
+        """Record that sensor slot ``slot`` holds this courier's template (after enrolment on the sensor)."""
+        with self._tx() as c:
+            courier = self._courier(c, number)
+            if courier is None or not courier.active:
+                raise UnknownCourier(f"no active courier {number}", courier=number)
+            owner = c.execute("SELECT courier_id FROM fingers WHERE slot = ?", (slot,)).fetchone()
+            if owner and owner[0] != courier.id:
+                raise InvalidInput(f"fingerprint slot {slot} already belongs to another courier", field="slot")
+            c.execute("INSERT OR REPLACE INTO fingers (slot, courier_id, enrolled) VALUES (?, ?, ?)",
+                      (slot, courier.id, self.clock.now()))
+            self._event(c, "finger_enrolled", actor, courier=number, slot=slot)
+            return self._courier(c, number)  # type: ignore[return-value]
+
+    def login_finger(self, slot: int) -> Courier:
+        with self._tx() as c:
+            r = c.execute("SELECT c.number FROM fingers f JOIN couriers c ON c.id = f.courier_id"
+                          " WHERE f.slot = ? AND c.active = 1", (slot,)).fetchone()
+            if r is None:
+                self._event(c, "courier_login_failed", "courier:?", method="finger", slot=slot)
+                result: Courier | KioskError = NotRecognised("this finger is not enrolled to an active courier")
+            else:
+                result = self._courier(c, r[0])  # type: ignore[assignment]
+                self._event(c, "courier_login", f"courier:{r[0]}", method="finger", slot=slot)
+        return _raise_or(result)
+
+    def login_pin(self, number: str, pin: str) -> Courier:
+        cfg, now = self.config.couriers, self.clock.now()
+        with self._tx() as c:
+            wait = throttle.retry_at(c, self.config.throttle, now)
+            r = c.execute("SELECT * FROM couriers WHERE number = ? AND active = 1", (number.strip(),)).fetchone()
+            if wait is not None:
+                result: Courier | KioskError = TooManyAttempts("too many failed attempts; wait", retry_at=wait)
+            elif r is not None and r["pin_locked_until"] and r["pin_locked_until"] > now:
+                result = PinLocked("PIN login for this courier is paused", until=r["pin_locked_until"])
+            elif not pins.verify_pin(pin, r["pin_hash"] if r is not None else None):
+                throttle.record_failure(c, now, "pin")
+                left = None
+                if r is not None:
+                    failures = r["pin_failures"] + 1
+                    until = now + cfg.pin_lock_minutes * 60 if failures >= cfg.pin_max_failures else None
+                    c.execute("UPDATE couriers SET pin_failures = ?, pin_locked_until = ? WHERE id = ?",
+                              (0 if until else failures, until, r["id"]))
+                    left = 0 if until else cfg.pin_max_failures - failures
+                self._event(c, "courier_login_failed", f"courier:{number.strip()[:20]}", method="pin", tries_left=left)
+                result = WrongPin("courier number or PIN is wrong", tries_left=left)
+            else:
+                c.execute("UPDATE couriers SET pin_failures = 0, pin_locked_until = NULL WHERE id = ?", (r["id"],))
+                self._event(c, "courier_login", f"courier:{r['number']}", method="pin")
+                result = self._courier(c, r["number"])  # type: ignore[assignment]
+        return _raise_or(result)
+
+    # ------------------------------------------------------------------------------------------ deposit
+
+    def free_counts(self, accessible_only: bool = False) -> dict[str, int]:
+        counts = {s: 0 for s in SIZES}
+        for no, size, _acc in self._free_boxes(self.store.conn, accessible_only):
+            counts[size] += 1
+        return counts
+
+    def _free_boxes(self, c: sqlite3.Connection, accessible_only: bool) -> list[tuple[str, str, bool]]:
+        rows = c.execute(
+            "SELECT b.no, b.size, b.accessible FROM boxes b WHERE b.enabled = 1 AND b.out_of_service IS NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM parcels p WHERE p.box_no = b.no AND p.state IN {_ACTIVE_SQL})"
+            + (" AND b.accessible = 1" if accessible_only else "") + " ORDER BY b.no").fetchall()
+        # A door already open cannot be trusted to hold a parcel: leave it out until it closes.
+        return [(r[0], r[1], bool(r[2])) for r in rows if self.locks.is_door_open(r[0]) is not True]
+
+    def start_deposit(self, courier: Courier, size: str, tracking: str, phone: str | None = None,
+                      consent: bool = False, accessible: bool = False) -> Parcel:
+        """Reserve the smallest free box that fits (an accessible one on request) and open its door."""
+        if size not in SIZES:
+            raise InvalidInput(f"size must be one of {', '.join(SIZES)}", field="size")
+        if not consent:
+            raise InvalidInput("the recipient must have agreed to locker delivery", field="consent")
+        tracking, phone = validate.tracking(tracking), validate.phone(phone)
+        now = self.clock.now()
+        with self._tx() as c:
+            if c.execute(f"SELECT 1 FROM parcels WHERE tracking = ? AND state IN {_ACTIVE_SQL}", (tracking,)).fetchone():
+                raise InvalidInput(f"parcel {tracking} is already in this cabinet", field="tracking")
+            fits = [b for b in self._free_boxes(c, accessible) if SIZES.index(b[1]) >= SIZES.index(size)]
+            if not fits:
+                raise NoFreeBox(f"no free {'accessible ' if accessible else ''}box of size {size} or larger",
+                                size=size)
+            # Smallest size first; keep accessible boxes for those who ask for them.
+            no = min(fits, key=lambda b: (SIZES.index(b[1]), b[2] and not accessible, b[0]))[0]
+            cur = c.execute("INSERT INTO parcels (tracking, box_no, courier_id, phone, consent, state, created,"
+                            " updated) VALUES (?, ?, ?, ?, 1, 'reserved', ?, ?)",
+                            (tracking, no, courier.id, phone, now, now))
+            p = self._parcel(c, "p.id = ?", (cur.lastrowid,))
+            assert p is not None
+            self._event(c, "deposit_started", f"courier:{courier.number}", p, size=size, asked_accessible=accessible,
+                        phone_given=phone is not None, consent=True)
+        self._after_unlock(p)
+        return p
+
+    def _after_unlock(self, p: Parcel) -> None:
+        error = self._unlock(p.box_no)
+        if error is not None:
+            self.unlock_failed(p.box_no, error)
+
+    def reopen(self, courier: Courier, parcel_id: int) -> Parcel:
+        """Open a reserved box again (e.g. the door was closed before the parcel went in)."""
+        with self._tx() as c:
+            p = self._courier_parcel(c, courier, parcel_id, ("reserved",))
+            self._event(c, "deposit_reopened", f"courier:{courier.number}", p)
+        self._after_unlock(p)
+        return p
+
+    def cancel_deposit(self, courier: Courier, parcel_id: int) -> Parcel:
+        with self._tx() as c:
+            p = self._courier_parcel(c, courier, parcel_id, ("reserved",))
+            p = self._set_state(c, p, "cancelled")
+            self._event(c, "deposit_cancelled", f"courier:{courier.number}", p)
+            return p
+
+    def _courier_parcel(self, c: sqlite3.Connection, courier: Courier, parcel_id: int,
+                        states: tuple[str, ...]) -> Parcel:
+        p = self._parcel(c, "p.id = ?", (parcel_id,))
+        if p is None:
+            raise InvalidState(f"no parcel {parcel_id}")
+        if p.courier_no != courier.number:
+            raise NotYourParcel(f"parcel {p.tracking} belongs to another courier")
+        if p.state not in states:
+            raise InvalidState(f"parcel {p.tracking} is {p.state}, expected {' or '.join(states)}")
+        return p
+
+    # ------------------------------------------------------------------------------------------ doors
+
+    def door_closed(self, box_no: str) -> DoorClosed:
+        """A door reported closed: finishes a deposit, or ends a pickup in which nobody chose."""
+        box_no = self._require_box(box_no)
+        with self._tx() as c:
+            p = self._active_parcel(c, box_no)
+            inside = self.locks.item_inside(box_no)
+            if p is not None and p.state == "reserved":
+                if inside is False:
+                    self._event(c, "deposit_empty", "device", p)
+                    return DoorClosed(box_no, "deposit_empty", p)
+                now = self.clock.now()
+                p = self._set_state(c, p, "stored", stored_at=now, due_at=now + self.config.free_hours * 3600,
+                                    review=int(inside is None and self._has_ir(c, box_no)))
+                code, expires = self._issue_password(c, p)
+                eid = self._event(c, "deposit_stored", "device", p, item_inside=inside, expires=expires)
+                self._password_message(c, eid, p, code, expires, "deposit")
+                return DoorClosed(box_no, "stored", p)
+            if p is not None and p.state == "picking":
+                if inside is False:
+                    p, action = self._set_state(c, p, "collected"), "collected"
+                elif inside is True:
+                    p, action = self._set_state(c, p, "refused", reason="closed_without_choice"), "refused"
+                else:  # no IR sensor: nobody knows whether the parcel was taken; keep the box until checked
+                    p, action = self._set_state(c, p, "unconfirmed", review=1), "unconfirmed"
+                eid = self._event(c, "closed_without_choice", "device", p, outcome=action, item_inside=inside)
+                self._message(c, eid, "notice", p, event=action, reason="closed_without_choice")
+                return DoorClosed(box_no, action, p)
+            self._event(c, "door_closed", "device", p, box_no=box_no, item_inside=inside)
+            return DoorClosed(box_no, "none", p)
+
+    def _has_ir(self, c: sqlite3.Connection, box_no: str) -> bool:
+        return bool(c.execute("SELECT has_ir FROM boxes WHERE no = ?", (box_no,)).fetchone()[0])
+
+    def door_opened(self, box_no: str, commanded: bool = True) -> None:
+        """Evidence of every opening; an opening nobody commanded is a tamper alarm."""
+        box_no = self._require_box(box_no)
+        with self._tx() as c:
+            p = self._active_parcel(c, box_no)
+            self._event(c, "door_opened" if commanded else "tamper", "device", p, box_no=box_no,
+                        state=p.state if p else None)
+
+    def unlock_failed(self, box_no: str, reason: str) -> Parcel | None:
+        """The lock could not be opened: put the parcel back where it was so nothing is lost."""
+        box_no = self._require_box(box_no)
+        with self._tx() as c:
+            p = self._active_parcel(c, box_no)
+            if p is not None and p.state == "picking":
+                c.execute("UPDATE passwords SET used_at = NULL WHERE id = (SELECT id FROM passwords WHERE"
+                          " parcel_id = ? AND used_at IS NOT NULL ORDER BY id DESC LIMIT 1)", (p.id,))
+                p = self._set_state(c, p, "stored")
+            elif p is not None and p.state == "reserved":
+                p = self._set_state(c, p, "cancelled")
+            self._event(c, "unlock_failed", "device", p, box_no=box_no, reason=reason[:200],
+                        state=p.state if p else None)
+            return p
+
+    # ------------------------------------------------------------------------------------------ pickup
+
+    def pickup(self, box_entered: str, password: str) -> PickupResult:
+        now = self.clock.now()
+        self.expire_lockouts()
+        box_no = self.box_no(box_entered)
+        cfg = self.config.lockout
+        with self._tx() as c:
+            wait = throttle.retry_at(c, self.config.throttle, now)
+            if wait is not None:
+                return Throttled(wait)
+            if box_no is not None:
+                lock = c.execute("SELECT until FROM lockouts WHERE box_no = ? AND ended_at IS NULL", (box_no,)).fetchone()
+                if lock is not None:
+                    return BoxLocked(lock[0])
+            p = self._active_parcel(c, box_no) if box_no else None
+            if p is not None and p.state not in ("stored", "overdue"):
+                p = None
+            rows = c.execute("SELECT id, digest, expires FROM passwords WHERE parcel_id = ? AND used_at IS NULL"
+                             " AND void_at IS NULL ORDER BY id DESC", (p.id if p else -1,)).fetchall()
+            live = next((r for r in rows if r["expires"] > now), None)
+            stale = next((r for r in rows if r["expires"] <= now), None)
+            # Always compute and compare one digest, so timing says nothing about the box's contents.
+            ok = passwords.matches(self.keys.password_key, password, live["digest"] if live else b"\0" * 32)
+            if ok and p is not None and live is not None:
+                c.execute("UPDATE passwords SET used_at = ? WHERE id = ?", (now, live["id"]))
+                p = self._set_state(c, p, "picking", wrong_tries=0)
+                self._event(c, "pickup_opened", "customer", p)
+                result: PickupResult = Opened(p)
+            elif p is not None and stale is not None and passwords.matches(self.keys.password_key, password,
+                                                                          stale["digest"]):
+                self._event(c, "pickup_expired", "customer", p)
+                return Expired()
+            else:
+                throttle.record_failure(c, now, "pickup")
+                if p is None:
+                    self._event(c, "pickup_failed", "customer", box_no=box_no, box_entered=box_entered[:8])
+                    return WrongPassword(None)
+                tries = p.wrong_tries + 1
+                if tries < cfg.max_tries:
+                    p = self._set_state(c, p, p.state, wrong_tries=tries)
+                    self._event(c, "pickup_failed", "customer", p, tries_left=cfg.max_tries - tries)
+                    return WrongPassword(cfg.max_tries - tries)
+                until = now + cfg.minutes * 60
+                c.execute("UPDATE passwords SET void_at = ?, void_reason = 'lockout' WHERE parcel_id = ?"
+                          " AND used_at IS NULL AND void_at IS NULL", (now, p.id))
+                c.execute("INSERT INTO lockouts (box_no, parcel_id, started, until) VALUES (?, ?, ?, ?)",
+                          (p.box_no, p.id, now, until))
+                p = self._set_state(c, p, p.state, wrong_tries=tries)
+                eid = self._event(c, "box_locked", "customer", p, until=until, tries=tries)
+                self._message(c, eid, "notice", p, event="locked", until=until)
+                return BoxLocked(until)
+        error = self._unlock(p.box_no)
+        if error is not None:
+            self.unlock_failed(p.box_no, error)
+            return Unavailable(error)
+        return result
+
+    def accept(self, parcel_id: int) -> Parcel:
+        with self._tx() as c:
+            p = self._customer_parcel(c, parcel_id)
+            p = self._set_state(c, p, "collected")
+            eid = self._event(c, "parcel_collected", "customer", p)
+            self._message(c, eid, "notice", p, event="collected")
+            return p
+
+    def reject(self, parcel_id: int, reason: str) -> Parcel:
+        reason = validate.reason(reason)
+        with self._tx() as c:
+            p = self._customer_parcel(c, parcel_id)
+            p = self._set_state(c, p, "refused", reason=reason)
+            eid = self._event(c, "parcel_refused", "customer", p, reason=reason)
+            self._message(c, eid, "notice", p, event="refused", reason=reason)
+            return p
+
+    def _customer_parcel(self, c: sqlite3.Connection, parcel_id: int) -> Parcel:
+        p = self._parcel(c, "p.id = ?", (parcel_id,))
+        if p is None or p.state != "picking":
+            raise InvalidState("this parcel is not open for pickup", parcel=parcel_id)
+        return p
+
+    # ------------------------------------------------------------------------------------------ lockouts
+
+    def lockouts(self) -> list[Lockout]:
+        rows = self.store.query(
+            "SELECT l.box_no, l.parcel_id, p.tracking, c.number, l.started, l.until FROM lockouts l"
+            " JOIN parcels p ON p.id = l.parcel_id JOIN couriers c ON c.id = p.courier_id"
+            " WHERE l.ended_at IS NULL ORDER BY l.until")
+        return [Lockout(*r) for r in rows]
+
+    def clear_lockout(self, actor: Courier | str, box_entered: str) -> Parcel:
+        """The parcel's courier (by finger) or a maintainer ends a lockout; a new password goes out at once."""
+        box_no = self._require_box(box_entered)
+        who = f"courier:{actor.number}" if isinstance(actor, Courier) else actor
+        with self._tx() as c:
+            row = c.execute("SELECT id, parcel_id FROM lockouts WHERE box_no = ? AND ended_at IS NULL",
+                            (box_no,)).fetchone()
+            if row is None:
+                raise InvalidState(f"box {box_no} is not locked", box=box_no)
+            p = self._parcel(c, "p.id = ?", (row["parcel_id"],))
+            assert p is not None
+            if isinstance(actor, Courier) and p.courier_no != actor.number:
+                raise NotYourParcel(f"the parcel in {box_no} belongs to another courier", box=box_no)
+            p = self._end_lockout(c, row["id"], p, who)
+            code, expires = self._issue_password(c, p)
+            eid = self._event(c, "lockout_cleared", who, p, expires=expires)
+            self._password_message(c, eid, p, code, expires, "lockout_cleared")
+            return p
+
+    def _end_lockout(self, c: sqlite3.Connection, lockout_id: int, p: Parcel, by: str) -> Parcel:
+        c.execute("UPDATE lockouts SET ended_at = ?, ended_by = ? WHERE id = ?", (self.clock.now(), by, lockout_id))
+        return self._set_state(c, p, p.state, wrong_tries=0)
+
+    def expire_lockouts(self) -> list[Parcel]:
+        """Lockouts past their end: a new password goes to the courier automatically (claim 5)."""
+        done = []
+        for row in self.store.query("SELECT id, parcel_id FROM lockouts WHERE ended_at IS NULL AND until <= ?",
+                                    (self.clock.now(),)):
+            with self._tx() as c:
+                if c.execute("SELECT ended_at FROM lockouts WHERE id = ?", (row["id"],)).fetchone()[0] is not None:
+                    continue
+                p = self._end_lockout(c, row["id"], self._parcel(c, "p.id = ?", (row["parcel_id"],)), "timeout")
+                code, expires = self._issue_password(c, p)
+                eid = self._event(c, "password_reissued", "system", p, expires=expires, reason="lockout_expired")
+                self._password_message(c, eid, p, code, expires, "lockout_expired")
+                done.append(p)
+        return done
+
+    # ------------------------------------------------------------------------------------------ periodic
+
+    def sweep_overdue(self) -> list[Parcel]:
+        done = []
+        now = self.clock.now()
+        for row in self.store.query("SELECT id FROM parcels WHERE state = 'stored' AND due_at <= ?", (now,)):
+            with self._tx() as c:
+                p = self._parcel(c, "p.id = ? AND p.state = 'stored'", (row[0],))
+                if p is None:
+                    continue
+                p = self._set_state(c, p, "overdue")
+                eid = self._event(c, "parcel_overdue", "system", p, due_at=p.due_at)
+                self._message(c, eid, "notice", p, event="overdue")
+                done.append(p)
+        return done
+
+    def tick(self) -> dict[str, int]:
+        """Run from a timer (the UI's, or the headless loop): lockout ends, overdue parcels, old failures."""
+        reissued = self.expire_lockouts()
+        overdue = self.sweep_overdue()
+        with self._tx() as c:
+            pruned = throttle.prune(c, self.config.throttle, self.clock.now())
+        return {"reissued": len(reissued), "overdue": len(overdue), "pruned": pruned}
+
+    # ------------------------------------------------------------------------------------------ returns
+
+    def returns_for(self, courier: Courier) -> list[Parcel]:
+        rows = self.store.query(f"{_PARCEL_SQL} WHERE p.courier_id = ? AND p.state IN ('refused', 'overdue')"
+                                " ORDER BY p.box_no", (courier.id,))
+        return [_parcel(r) for r in rows]
+
+    def collect_return(self, courier: Courier, parcel_id: int) -> Parcel:
+        """Open the box of a refused or overdue parcel for its courier; the parcel is then returned."""
+        with self._tx() as c:
+            p = self._courier_parcel(c, courier, parcel_id, ("refused", "overdue"))
+            c.execute("UPDATE passwords SET void_at = ?, void_reason = 'returned' WHERE parcel_id = ?"
+                      " AND used_at IS NULL AND void_at IS NULL", (self.clock.now(), p.id))
+            prior = p.state
+            p = self._set_state(c, p, "returned")
+            self._event(c, "return_collected", f"courier:{courier.number}", p, was=prior)
+        error = self._unlock(p.box_no)
+        if error is not None:
+            self._log_only("unlock_failed", p, reason=error)
+        return p
+
+    def _log_only(self, kind: str, p: Parcel | None, **data: Any) -> None:
+        with self._tx() as c:
+            self._event(c, kind, "device", p, **data)
+
+    # ------------------------------------------------------------------------------------------ maintainer
+
+    def maintainer_open(self, box_entered: str, reason: str, actor: str = "maintainer") -> Parcel | None:
+        box_no = self._require_box(box_entered)
+        with self._tx() as c:
+            p = self._active_parcel(c, box_no)
+            self._event(c, "maintainer_open", actor, p, box_no=box_no, reason=reason[:200])
+        error = self._unlock(box_no)
+        if error is not None:
+            self._log_only("unlock_failed", p, reason=error)
+            raise DeviceFault(f"box {box_no} could not be opened: {error}", box=box_no)
+        return p
+
+    def force_release(self, box_entered: str, reason: str, actor: str = "maintainer") -> Parcel | None:
+        """Free a box whatever it holds (stuck parcel, unconfirmed pickup); ends any lockout on it."""
+        box_no = self._require_box(box_entered)
+        with self._tx() as c:
+            p = self._active_parcel(c, box_no)
+            now = self.clock.now()
+            c.execute("UPDATE lockouts SET ended_at = ?, ended_by = ? WHERE box_no = ? AND ended_at IS NULL",
+                      (now, actor, box_no))
+            if p is not None:
+                c.execute("UPDATE passwords SET void_at = ?, void_reason = 'released' WHERE parcel_id = ?"
+                          " AND used_at IS NULL AND void_at IS NULL", (now, p.id))
+                prior = p.state
+                p = self._set_state(c, p, "released", reason=reason[:200])
+                self._event(c, "box_released", actor, p, was=prior, reason=reason[:200])
+            else:
+                self._event(c, "box_released", actor, box_no=box_no, reason=reason[:200])
+            return p
+
+    # ------------------------------------------------------------------------------------------ queries
+
+    def parcel(self, parcel_id: int) -> Parcel | None:
+        return self._parcel(self.store.conn, "p.id = ?", (parcel_id,))
+
+    def parcels(self, tracking: str | None = None, states: tuple[str, ...] | None = None) -> list[Parcel]:
+        where, params = [], []
+        if tracking:
+            where.append("p.tracking = ?")
+            params.append(tracking)
+        if states:
+            where.append("p.state IN (" + ", ".join("?" * len(states)) + ")")
+            params.extend(states)
+        sql = _PARCEL_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.id"
+        return [_parcel(r) for r in self.store.query(sql, tuple(params))]
+
+    def box_parcel(self, box_entered: str) -> Parcel | None:
+        return self._active_parcel(self.store.conn, self._require_box(box_entered))
+
+
+def _parcel(r: sqlite3.Row) -> Parcel:
+    return Parcel(r["id"], r["tracking"], r["box_no"], r["courier_no"], r["state"], r["phone"], r["created"],
+                  r["stored_at"], r["due_at"], r["wrong_tries"], r["reason"], bool(r["review"]))
+
+
+def _raise_or(result: T | KioskError) -> T:
+    if isinstance(result, KioskError):
+        raise result
+    return result
