@@ -24,9 +24,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .simulation import run_scenario
+    """Until the touchscreen UI lands: the scripted scenario, headless, on the emulated lock board."""
+    from hardware.simulated import SimulatedLocks
 
-    return run_scenario(getattr(args, "config", None), simulate=args.simulate)
+    from .scenario import QueuedDoorEvents, Scenario, ScenarioFailed
+
+    if not args.simulate:
+        raise cli.CliError("kiosk run: only --simulate is available until the touchscreen UI lands")
+    ctx = cli.open_context(getattr(args, "config", None))
+    events = QueuedDoorEvents()
+    locks = SimulatedLocks(ctx.config, events)
+    try:
+        print(f"simulated cabinet: lock board emulated on {locks.emulator.port}; data in {ctx.config.data_dir}")
+        Scenario(ctx.service(locks.bank), locks, events).run()
+    except ScenarioFailed as e:
+        print(f"scenario FAILED: {e}", file=sys.stderr)
+        return cli.EXIT_FAIL
+    finally:
+        locks.stop()
+        ctx.store.close()
+    print("scenario passed")
+    return cli.EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
