@@ -133,3 +133,21 @@ def test_sigkill_at_random_moments_of_busy_traffic(tmp_path):
             assert outbox.counts(cab.store.conn)["pending"] >= 1
         finally:
             cab.store.close()
+
+
+def test_a_full_database_refuses_the_change_with_a_clear_message_and_loses_nothing(cab):
+    """SQLite's page limit gives a genuine SQLITE_FULL, as a full disk would."""
+    from kiosk.model import StorageFailure
+    c = cab.courier()
+    p, pw = cab.deposit(c, tracking="SF-FULL-1")
+    conn = cab.store.conn
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(StorageFailure, match="cannot save data right now.*full.*nothing was changed"):
+        for i in range(200):  # fill the last free pages; bounded
+            cab.svc.start_deposit(c, "S", f"SF-FILL-{i:03d}", consent=True)
+            cab.locks.close(cab.svc.parcels(tracking=f"SF-FILL-{i:03d}")[0].box_no, item=False)
+    assert cab.svc.parcel(p.id).state == "stored"
+    conn.execute("PRAGMA max_page_count = 1073741823")
+    assert isinstance(cab.svc.pickup(p.box_no, pw), Opened)
+    check_consistent(cab)
