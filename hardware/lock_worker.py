@@ -41,6 +41,8 @@ class LockWorker(DeviceSignals):
         self._timer = QTimer(self)
         self._timer.setInterval(poll_faults_ms)
         self._timer.timeout.connect(self._check_recovered)
+        # Learn of an outage from the report itself, so device_ok can only follow a delivered device_fault.
+        self.device_fault.connect(self._mark_faulty)
 
     def attach(self, bank: LockBank) -> None:
         self.bank = bank
@@ -56,13 +58,13 @@ class LockWorker(DeviceSignals):
             raise RuntimeError("LockWorker.unlock before attach()")
         self.bank.unlock(box_no)
 
+    def _mark_faulty(self, device: str, _message: str) -> None:
+        if device == "lockboard":
+            self._faulty = True
+
     def _check_recovered(self) -> None:
         faults: Callable[[], dict] | None = getattr(self.bank, "faults", None)
-        if faults is None:
-            return
-        if faults():
-            self._faulty = True
-        elif self._faulty:
+        if faults is not None and self._faulty and not faults():
             self._faulty = False
             self.device_ok.emit("lockboard")
 

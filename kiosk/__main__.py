@@ -22,6 +22,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     run.set_defaults(func=cmd_run)
 
+    st = sub.add_parser("selftest", parents=[common], help="check every configured device and print a table")
+    st.add_argument("--simulate", action="store_true", help="check the emulated devices instead")
+    st.set_defaults(func=cmd_selftest)
+
+    em = sub.add_parser("emulate", parents=[common], help="run a device emulator on a pty and print its path")
+    em.add_argument("device", choices=["fingerprint", "lockboard"])
+    em.add_argument("--boards", type=int, nargs="+", default=[0, 1], metavar="ADDR",
+                    help="lockboard: board addresses (default 0 1)")
+    em.add_argument("--store", metavar="FILE", help="fingerprint: keep templates in this JSON file")
+    em.set_defaults(func=cmd_emulate)
+
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Until the touchscreen UI lands: the scripted scenario, headless, on the emulated lock board."""
@@ -45,6 +56,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         ctx.store.close()
     print("scenario passed")
     return cli.EXIT_OK
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from hardware import selftest
+
+    from .config import default_config_path, load
+
+    checks = selftest.run(load(getattr(args, "config", None) or default_config_path()), simulate=args.simulate)
+    print(selftest.table(checks))
+    return cli.EXIT_OK if all(c.ok for c in checks) else cli.EXIT_FAIL
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from hardware import emulate
+
+    return emulate.run(args.device, args.boards, args.store)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -232,6 +232,11 @@ def _hardware(hw: "_Reader") -> HardwareConfig:
     return HardwareConfig(**devices)
 
 
+def options_reader(options: dict[str, Any], path: str) -> "_Reader":
+    """Lets a device driver validate its own ``[hardware.X]`` options with the same ``key: problem`` messages."""
+    return _Reader(options, path)
+
+
 def _path(value: str, base_dir: Path) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else (base_dir / p)
@@ -240,7 +245,7 @@ def _path(value: str, base_dir: Path) -> Path:
 class _Reader:
     """Reads one TOML table, remembering which keys were used so leftovers can be named as unknown."""
 
-    _TYPES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    _TYPES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "an array"}
 
     def __init__(self, data: Any, path: str) -> None:
         if not isinstance(data, dict):
