@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("number")
     rm.set_defaults(func=cmd_courier_remove)
 
+    mp = sub.add_parser("maintainer-pin", parents=[common],
+                        help="print the hash of a maintainer PIN for ui.maintainer_pin_hash (PIN from tty or stdin)")
+    mp.set_defaults(func=cmd_maintainer_pin)
+
     ev = sub.add_parser("events", parents=[common], help="show or verify the audit log")
     ev.add_argument("--parcel", metavar="T", help="only events of tracking number T")
     ev.add_argument("--verify", action="store_true", help="check the hash chain; exit 1 at the first bad event")
@@ -154,6 +158,15 @@ def cmd_courier_remove(args: argparse.Namespace) -> int:
     finally:
         ctx.store.close()
     print(f"courier {c.number} removed")
+    return EXIT_OK
+
+
+def cmd_maintainer_pin(args: argparse.Namespace) -> int:
+    from . import pins, validate
+
+    args.pin_stdin = False
+    pin = validate.pin(_read_pin(args), 6)
+    print(f'maintainer_pin_hash = "{pins.hash_pin(pin)}"')
     return EXIT_OK
 
 

@@ -66,6 +66,18 @@ class CourierConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    language: str = "zh"  # first language on the screen; every screen can switch
+    width: int = 1280
+    height: int = 800
+    inactivity_s: float = 60.0  # back to the home screen, unless a door is open
+    support_phone: str = ""  # shown on every error screen
+    maintainer_pin_hash: str = ""  # scrypt hash (kiosk maintainer-pin); empty = maintainer screen disabled
+    maintainer_max_failures: int = 5
+    maintainer_lock_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
 class DeviceConfig:
     kind: str
     options: dict[str, Any] = field(default_factory=dict)
@@ -94,6 +106,7 @@ class Config:
     couriers: CourierConfig = CourierConfig()
     free_hours: float = 48.0
     hardware: HardwareConfig = HardwareConfig()
+    ui: UiConfig = UiConfig()
     source: Path | None = None
 
     @property
@@ -188,10 +201,11 @@ def parse(raw: dict[str, Any], base_dir: Path, source: Path | None = None) -> Co
 
     boxes = _boxes(r)
     hardware = _hardware(r.table("hardware", required=False))
+    ui = _ui(r.table("ui", required=False))
     r.done()
     return Config(cabinet_id=cabinet_id, site=site, address=address, lat=lat, lon=lon, data_dir=data_dir,
                   secret_file=secret_file, boxes=boxes, passwords=passwords, lockout=lockout,
-                  throttle=throttle, couriers=couriers, free_hours=free_hours, hardware=hardware, source=source)
+                  throttle=throttle, couriers=couriers, free_hours=free_hours, hardware=hardware, ui=ui, source=source)
 
 
 def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
@@ -219,6 +233,26 @@ def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
     if not boxes:
         raise ConfigError("boxes: a cabinet needs at least one box")
     return tuple(boxes)
+
+
+def _ui(u: "_Reader") -> UiConfig:
+    cfg = UiConfig(
+        language=u.get("language", str, default="zh", check=lambda v: v in ("zh", "en"), problem="must be 'zh' or 'en'"),
+        width=u.get("width", int, default=1280, check=lambda v: 640 <= v <= 3840, problem="must be 640–3840"),
+        height=u.get("height", int, default=800, check=lambda v: 400 <= v <= 2160, problem="must be 400–2160"),
+        inactivity_s=u.get("inactivity_s", float, default=60.0, check=lambda v: 10 <= v <= 600,
+                           problem="must be 10–600 seconds"),
+        support_phone=u.get("support_phone", str, default=""),
+        maintainer_pin_hash=u.get("maintainer_pin_hash", str, default="",
+                                  check=lambda v: v == "" or v.startswith("scrypt$"),
+                                  problem="must be a hash printed by `kiosk maintainer-pin`"),
+        maintainer_max_failures=u.get("maintainer_max_failures", int, default=5, check=lambda v: v >= 1,
+                                      problem="must be ≥ 1"),
+        maintainer_lock_minutes=u.get("maintainer_lock_minutes", float, default=15.0, check=lambda v: v > 0,
+                                      problem="must be > 0"),
+    )
+    u.done()
+    return cfg
 
 
 def _hardware(hw: "_Reader") -> HardwareConfig:

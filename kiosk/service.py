@@ -614,6 +614,30 @@ class CabinetService:
 
     # ------------------------------------------------------------------------------------------ maintainer
 
+    def maintainer_login(self, pin: str) -> None:
+        """The diagnostic screen's door: the PIN hash comes from the config; repeated failures pause it."""
+        cfg, now = self.config.ui, self.clock.now()
+        if not cfg.maintainer_pin_hash:
+            raise InvalidState("no maintainer PIN is configured (set ui.maintainer_pin_hash)")
+        with self._tx() as c:
+            since = now - cfg.maintainer_lock_minutes * 60
+            n, last = c.execute("SELECT COUNT(*), MAX(ts) FROM failures WHERE kind = 'maintainer' AND ts > ?",
+                                (since,)).fetchone()
+            if n >= cfg.maintainer_max_failures:
+                result: KioskError | None = PinLocked("maintainer login is paused after repeated failures",
+                                                      until=last + cfg.maintainer_lock_minutes * 60)
+            elif pins.verify_pin(pin, cfg.maintainer_pin_hash):
+                c.execute("DELETE FROM failures WHERE kind = 'maintainer'")
+                self._event(c, "maintainer_login", "maintainer")
+                result = None
+            else:
+                throttle.record_failure(c, now, "maintainer")
+                left = cfg.maintainer_max_failures - n - 1
+                self._event(c, "maintainer_login_failed", "maintainer", tries_left=left)
+                result = WrongPin("maintainer PIN is wrong", tries_left=left)
+        if result is not None:
+            raise result
+
     def maintainer_open(self, box_entered: str, reason: str, actor: str = "maintainer") -> Parcel | None:
         box_no = self._require_box(box_entered)
         with self._tx() as c:

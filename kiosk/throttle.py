@@ -17,7 +17,8 @@ from .config import ThrottleConfig
 def retry_at(conn: sqlite3.Connection, cfg: ThrottleConfig, now: float) -> float | None:
     """When the next attempt may be made, or None if it may be made now."""
     since = now - cfg.window_minutes * 60
-    n, last = conn.execute("SELECT COUNT(*), MAX(ts) FROM failures WHERE ts > ?", (since,)).fetchone()
+    n, last = conn.execute("SELECT COUNT(*), MAX(ts) FROM failures WHERE ts > ? AND kind != 'maintainer'",
+                           (since,)).fetchone()
     if n < cfg.free_failures:
         return None
     delay = min(cfg.base_delay_s * 2 ** min(n - cfg.free_failures, 30), cfg.max_delay_s)
@@ -30,4 +31,5 @@ def record_failure(conn: sqlite3.Connection, now: float, kind: str) -> None:
 
 
 def prune(conn: sqlite3.Connection, cfg: ThrottleConfig, now: float) -> int:
-    return conn.execute("DELETE FROM failures WHERE ts <= ?", (now - cfg.window_minutes * 60,)).rowcount
+    return conn.execute("DELETE FROM failures WHERE ts <= ? AND kind != 'maintainer'",
+                        (now - cfg.window_minutes * 60,)).rowcount

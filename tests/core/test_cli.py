@@ -70,3 +70,11 @@ def test_bad_arguments_are_one_clear_line(args, message):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error: kiosk")
+
+
+def test_maintainer_pin_prints_a_hash_that_verifies():
+    from kiosk import pins
+    r = kiosk("maintainer-pin", stdin="97531864\n")
+    assert r.returncode == 0 and "97531864" not in r.stdout
+    h = r.stdout.split('"')[1]
+    assert pins.verify_pin("97531864", h) and not pins.verify_pin("97531865", h)

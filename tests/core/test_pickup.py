@@ -267,3 +267,19 @@ def test_maintainer_open_and_force_release(cab):
     assert released.state == "released" and cab.svc.lockouts() == []
     kinds = [e.kind for e in audit.events(cab.store.conn)]
     assert kinds[-2:] == ["maintainer_open", "box_released"]
+
+
+def test_maintainer_login_with_the_configured_pin_and_pause_after_failures(cab):
+    from kiosk.model import PinLocked, WrongPin
+    cab.svc.maintainer_login("24680135")  # the simulated cabinet's PIN
+    for left in (4, 3, 2, 1, 0):
+        with pytest.raises(WrongPin) as e:
+            cab.svc.maintainer_login("00000000")
+        assert e.value.details["tries_left"] == left
+    with pytest.raises(PinLocked):
+        cab.svc.maintainer_login("24680135")
+    # Maintainer failures do not slow customers down.
+    assert cab.svc.pickup("A01", "123456") == WrongPassword(None)
+    cab.clock.advance(15 * 60 + 1)
+    cab.svc.maintainer_login("24680135")
+    assert [e.kind for e in audit.events(cab.store.conn)][-1] == "maintainer_login"
