@@ -22,6 +22,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     run.set_defaults(func=cmd_run)
 
+    sc = sub.add_parser("scenario", parents=[common], help="play a scripted deposit and pickup, headless")
+    sc.set_defaults(func=cmd_scenario)
+
     st = sub.add_parser("selftest", parents=[common], help="check every configured device and print a table")
     st.add_argument("--simulate", action="store_true", help="check the emulated devices instead")
     st.set_defaults(func=cmd_selftest)
@@ -34,14 +37,110 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     em.set_defaults(func=cmd_emulate)
 
 
+class Composition:
+    """The running cabinet: core, devices, workers, context and screens, and how to stop them all."""
+
+    def __init__(self, config_path: str | None, simulate: bool, width: int | None = None,
+                 height: int | None = None) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from hardware import factory
+        from hardware.camera import CameraThread
+        from hardware.camera_worker import CameraWorker
+        from hardware.fingerprint_worker import FingerprintWorker
+        from hardware.lock_worker import LockWorker
+        from ui import theme
+        from ui.app import App
+        from ui.kiosk import Kiosk
+
+        self.qt = QApplication.instance() or QApplication(sys.argv[:1])
+        self.ctx = cli.open_context(config_path)
+        cfg = self.ctx.config
+        theme.apply(self.qt, height or cfg.ui.height)
+        self._stops: list = [self.ctx.store.close]
+        try:
+            self.lock_worker = LockWorker()
+            self.locks = factory.build_locks(cfg, self.lock_worker.events, simulate=simulate)
+            self._stops.append(self.locks.stop)
+            self.lock_worker.attach(self.locks.bank)
+            self._stops.append(self.lock_worker.detach)
+            self.fingerprint = None
+            fp = factory.build_fingerprint(cfg, simulate=simulate)
+            if fp is not None:
+                self._stops.append(fp.stop)
+                self.fingerprint = FingerprintWorker(fp.make_driver)
+                self.fingerprint.start(listening=False)
+                self._stops.append(self.fingerprint.stop)
+            self.fingerprint_device = fp
+            self.camera = None
+            source = factory.build_camera(cfg, simulate=simulate)
+            if source is not None:
+                self.camera_thread = CameraThread(source, fps=float(cfg.hardware.camera.options.get("fps", 15)))
+                self.camera_thread.start()
+                self._stops.append(self.camera_thread.stop)
+                self.camera = CameraWorker(self.camera_thread)
+                self.camera.start()
+                self._stops.append(self.camera.stop)
+            self.service = self.ctx.service(self.locks.bank)
+            self.kiosk = Kiosk(cfg, self.service, locks=self.lock_worker, fingerprint=self.fingerprint,
+                               camera=self.camera, simulated=self.locks.simulated)
+            self.app = App(self.kiosk, width, height)
+        except BaseException:
+            self.stop()
+            raise
+
+    def recover_when_doors_known(self, attempts: int = 40) -> None:
+        """Settle sessions a crash left open once the lock bank has read every door (bounded wait)."""
+        from PySide6.QtCore import QTimer
+
+        bank = self.locks.bank
+        if all(bank.is_door_open(b.no) is not None for b in self.ctx.config.boxes) or attempts <= 0:
+            self.service.recover()
+            self.kiosk.deliver()
+        else:
+            QTimer.singleShot(100, lambda: self.recover_when_doors_known(attempts - 1))
+
+    def stop(self) -> None:
+        for stop in reversed(self._stops):
+            try:
+                stop()
+            except Exception as e:  # keep stopping the rest
+                print(f"warning: shutdown step failed: {e}", file=sys.stderr)
+        self._stops = []
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Until the touchscreen UI lands: the scripted scenario, headless, on the emulated lock board."""
+    """The kiosk on its screen: full screen unless --windowed; --simulate adds the simulator panel."""
+    comp = Composition(getattr(args, "config", None), args.simulate)
+    window = comp.app.window
+    panel = None
+    try:
+        if args.simulate:
+            from ui.simulator import SimulatorPanel
+
+            panel = SimulatorPanel(comp.kiosk)
+            panel.show()
+        window.show() if args.windowed else window.showFullScreen()
+        comp.recover_when_doors_known()
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda *_: (window.allow_close(), comp.qt.quit()))
+        signal.signal(signal.SIGINT, lambda *_: (window.allow_close(), comp.qt.quit()))
+        return comp.qt.exec()
+    finally:
+        if panel is not None:
+            panel.close()
+        window.allow_close()
+        window.close()
+        comp.stop()
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """The scripted day at the cabinet, headless, on the emulated lock board."""
     from hardware.simulated import SimulatedLocks
 
     from .scenario import QueuedDoorEvents, Scenario, ScenarioFailed
 
-    if not args.simulate:
-        raise cli.CliError("kiosk run: only --simulate is available until the touchscreen UI lands")
     ctx = cli.open_context(getattr(args, "config", None))
     events = QueuedDoorEvents()
     locks = SimulatedLocks(ctx.config, events)

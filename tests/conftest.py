@@ -12,6 +12,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 
+# Importing OpenCV starts its process-lifetime worker pool (two native threads). Do it before any test is
+# watched, so the guard below sees only threads a test itself started and should have stopped.
+import cv2  # noqa: E402,F401
+
 # Threads that Qt, glib or Python's own machinery start once per process and keep: not ours to stop.
 PROCESS_THREADS = ("QDBus", "QXcb", "Thread (pooled)", "gmain", "gdbus", "dconf", "pool-", "pytest_timeout",
                    "QInotifyFileSys", "QFileInfoGather")

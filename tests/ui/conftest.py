@@ -1,0 +1,106 @@
+"""The whole kiosk app, offscreen, on the emulators (lock board and fingerprint sensor over ptys), per test.
+
+Helpers here act like a person: tap a widget by objectName, type on a keypad, close a door on the emulated
+board. Screenshots go to $KIOSK_SHOTS (or tmp_path) so a person can look at every screen.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+from kiosk.config import default_config_path
+from tests.core.conftest import PIN
+
+__all__ = ["PIN", "Harness"]
+
+
+def write_config(tmp_path: Path, language: str = "en", inactivity_s: int = 60) -> Path:
+    text = default_config_path().read_text().replace(
+        'data_dir = "~/.local/share/parcel-locker/simulated"', 'data_dir = "state"')
+    text = text.replace('language = "zh"', f'language = "{language}"')
+    text = text.replace("inactivity_s = 60 ", f"inactivity_s = {inactivity_s} ")
+    p = tmp_path / "cabinet.toml"
+    p.write_text(text)
+    return p
+
+
+class Harness:
+    """A running kiosk and a pair of hands."""
+
+    def __init__(self, qtbot, tmp_path: Path, width: int = 1280, height: int = 800, language: str = "en") -> None:
+        from kiosk.__main__ import Composition
+
+        self.qtbot = qtbot
+        self.comp = Composition(str(write_config(tmp_path, language)), simulate=True, width=width, height=height)
+        self.kiosk = self.comp.kiosk
+        self.service = self.comp.service
+        self.window = self.comp.app.window
+        self.sim = self.comp.locks.simulated
+        self.shots = Path(os.environ.get("KIOSK_SHOTS", tmp_path / "shots"))
+        self.window.show()
+        qtbot.waitUntil(lambda: all(self.sim.bank.is_door_open(b.no) is not None
+                                    for b in self.kiosk.config.boxes), timeout=5000)
+
+    # ---- looking -----------------------------------------------------------------------------------
+    def screen(self) -> str:
+        cur = self.window.current()
+        return cur.name if cur else ""
+
+    def find(self, name: str, cls: type = QWidget) -> QWidget:
+        """A widget of the current screen (or the header) by objectName."""
+        for root in (self.window.current(), self.window):
+            w = root.findChild(cls, name) if root is not None else None
+            if w is not None and w.isVisible():
+                return w
+        raise LookupError(f"no visible {cls.__name__} {name!r} on screen {self.screen()!r}")
+
+    def wait_screen(self, name: str, timeout: int = 5000) -> None:
+        self.qtbot.waitUntil(lambda: self.screen() == name, timeout=timeout)
+
+    def shot(self, name: str) -> Path:
+        self.shots.mkdir(parents=True, exist_ok=True)
+        path = self.shots / f"{name}.png"
+        assert self.window.grab().save(str(path))
+        return path
+
+    # ---- hands -------------------------------------------------------------------------------------
+    def tap(self, name: str) -> None:
+        w = self.find(name, QAbstractButton)
+        assert w.isEnabled(), f"{name} is disabled"
+        QTest.mouseClick(w, Qt.MouseButton.LeftButton)
+
+    def type(self, text: str, prefix: str = "keypad") -> None:
+        for ch in text:
+            self.tap(f"{prefix}.{ch}")
+
+    def close_door(self, box: str, item: bool | None = None) -> None:
+        if item is not None:
+            self.sim.put_item(box, item)
+        self.sim.close_door(box)
+
+    def stop(self) -> None:
+        self.window.allow_close()
+        self.window.close()
+        self.comp.stop()
+
+
+@pytest.fixture
+def kiosk_app(qtbot, tmp_path):
+    h = Harness(qtbot, tmp_path)
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def courier(kiosk_app):
+    """An enrolled courier: number C1001, PIN 135790, finger 7 in sensor slot 1."""
+    c = kiosk_app.service.add_courier("C1001", "Li Wei", PIN)
+    emu = kiosk_app.comp.fingerprint_device.emulator
+    emu.enrol_directly(1, 7)
+    return kiosk_app.service.assign_finger(c.number, 1)

@@ -1,0 +1,151 @@
+"""What every screen reaches: the cabinet service, the devices as signals, the courier handheld, the clock.
+
+Why one context object: screens must render state and forward taps, never touch SQL or serial. This object
+lives on the GUI thread, which owns the core (SQLite calls are short); device reports arrive here as signals
+from their own threads, are recorded by the core first (so the log has every door movement) and only then
+are passed on to whichever screen is waiting for that door.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from kiosk import outbox
+from kiosk.config import Config
+from kiosk.model import KioskError
+from kiosk.service import CabinetService
+
+from .i18n import Languages
+
+log = logging.getLogger(__name__)
+
+
+class Kiosk(QObject):
+    # A door moved, after the core recorded it: box, open?, what closing meant ("stored", "collected",
+    # "refused", "unconfirmed", "deposit_empty", "none"; "" when it opened).
+    door_event = Signal(str, bool, str)
+    # A commanded door never opened: box (the core has already put the parcel back).
+    unlock_failed = Signal(str)
+    # Something a maintainer must see: kind ("tamper", "open_not_detected", "fault", "door"), one line.
+    alarm = Signal(str, str)
+    # A device's state changed: device name, ok?, one line.
+    device_state = Signal(str, bool, str)
+    # A message reached a courier's handheld (the simulated transport): the message payload (dict).
+    handheld_message = Signal(object)
+    # The language changed: "zh" or "en".
+    language_changed = Signal(str)
+
+    def __init__(self, config: Config, service: CabinetService, *, locks: Any = None, fingerprint: Any = None,
+                 camera: Any = None, simulated: Any = None, deliver_to_handheld: bool = True,
+                 tick_ms: int = 30_000) -> None:
+        super().__init__()
+        self.config = config
+        self.service = service
+        self.locks = locks  # hardware.lock_worker.LockWorker
+        self.fingerprint = fingerprint  # hardware.fingerprint_worker.FingerprintWorker or None
+        self.camera = camera  # hardware.camera_worker.CameraWorker or None
+        self.simulated = simulated  # hardware.simulated.SimulatedLocks when the board is emulated
+        self.languages = Languages()
+        self.devices: dict[str, tuple[bool, str]] = {}
+        self.messages: deque[dict] = deque(maxlen=200)  # what the simulated handheld shows
+        self._deliver = deliver_to_handheld
+        self._tampered: set[str] = set()
+        if locks is not None:
+            locks.door_changed.connect(self._door_changed)
+            locks.tamper.connect(self._tamper)
+            locks.open_not_detected.connect(self._open_not_detected)
+            locks.device_fault.connect(lambda d, m: self._device(d, False, m))
+            locks.device_ok.connect(lambda d: self._device(d, True, "ok"))
+        if fingerprint is not None:
+            fingerprint.device_fault.connect(lambda d, m: self._device(d, False, m))
+            fingerprint.device_ok.connect(lambda cap, n: self._device("fingerprint", True, f"{n}/{cap} templates"))
+        if camera is not None:
+            camera.camera_online.connect(lambda: self._device("camera", True, "online"))
+            camera.camera_offline.connect(lambda m: self._device("camera", False, m))
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(tick_ms)
+        self._ticker.timeout.connect(self.tick)
+        self._ticker.start()
+
+    # ---- language ------------------------------------------------------------------------------------
+
+    def set_language(self, lang: str) -> None:
+        self.languages.set(lang)
+        self.language_changed.emit(lang)
+
+    # ---- periodic --------------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Lockouts that ended, overdue parcels, then hand pending messages to the handheld."""
+        try:
+            self.service.tick()
+        except KioskError as e:
+            self.alarm.emit("fault", str(e))
+        self.deliver()
+
+    def deliver(self) -> None:
+        """The simulated courier handheld: takes delivery of pending outbox messages (until MQTT lands)."""
+        if not self._deliver:
+            return
+        store = self.service.store
+        try:
+            msgs = outbox.pending(store.conn, self.service.keys)
+            if not msgs:
+                return
+            with store.transaction() as c:
+                for m in msgs:
+                    outbox.mark_sent(c, m.msg_id, self.service.clock.now())
+        except Exception as e:  # never let the handheld take the kiosk down
+            log.error("handheld delivery failed: %s", e)
+            return
+        for m in msgs:
+            body = dict(m.payload, courier_no=m.courier_no, topic=m.topic)
+            self.messages.append(body)
+            self.handheld_message.emit(body)
+
+    # ---- doors -----------------------------------------------------------------------------------------
+
+    def _door_changed(self, box: str, is_open: bool) -> None:
+        try:
+            if is_open:
+                if box in self._tampered:
+                    self._tampered.discard(box)  # already recorded as a tamper
+                else:
+                    self.service.door_opened(box)
+                self.door_event.emit(box, True, "")
+            else:
+                outcome = self.service.door_closed(box)
+                self.deliver()
+                self.door_event.emit(box, False, outcome.action)
+        except KioskError as e:
+            log.error("door %s: %s", box, e)
+            self.alarm.emit("fault", str(e))
+
+    def _tamper(self, box: str) -> None:
+        self._tampered.add(box)
+        try:
+            self.service.door_opened(box, commanded=False)
+        except KioskError as e:
+            log.error("tamper %s: %s", box, e)
+        self.alarm.emit("tamper", box)
+
+    def _open_not_detected(self, box: str) -> None:
+        try:
+            self.service.unlock_failed(box, "door did not open after two pulses")
+        except KioskError as e:
+            log.error("unlock failed %s: %s", box, e)
+        self.alarm.emit("open_not_detected", box)
+        self.unlock_failed.emit(box)
+
+    def _device(self, device: str, ok: bool, message: str) -> None:
+        self.devices[device] = (ok, message)
+        self.device_state.emit(device, ok, message)
+        if not ok:
+            self.alarm.emit("fault", f"{device}: {message}")
+
+    def door_open(self, box: str) -> bool | None:
+        return self.locks.bank.is_door_open(box) if self.locks is not None and self.locks.bank else None
