@@ -36,6 +36,19 @@ class Parcel:
 
 
 @dataclass(frozen=True)
+class BoxState:
+    """One box as the maintainer screen shows it (door and IR come from the lock bank, not from here)."""
+
+    no: str
+    size: str
+    accessible: bool
+    has_ir: bool
+    enabled: bool
+    parcel: "Parcel | None"
+    locked_until: float | None
+
+
+@dataclass(frozen=True)
 class Lockout:
     box_no: str
     parcel_id: int

@@ -23,7 +23,7 @@ from . import audit, outbox, passwords, pins, throttle, validate
 from .clock import Clock, SystemClock
 from .config import SIZES, Config
 from .keys import Keyring
-from .model import (BoxLocked, Courier, DeviceFault, DoorClosed, Expired, InvalidInput, InvalidState, KioskError, Lockout,
+from .model import (BoxLocked, BoxState, Courier, DeviceFault, DoorClosed, Expired, InvalidInput, InvalidState, KioskError, Lockout,
                     NoFreeBox, NotRecognised, NotYourParcel, Opened, Parcel, PickupResult, PinLocked,
                     StorageFailure, Throttled, TooManyAttempts, Unavailable, UnknownBox, UnknownCourier,
                     WrongPassword, WrongPin)
@@ -649,6 +649,16 @@ class CabinetService:
             raise DeviceFault(f"box {box_no} could not be opened: {error}", box=box_no)
         return p
 
+    def maintainer_open_all(self, reason: str, actor: str = "maintainer") -> list[str]:
+        """Open every enabled box (after the screen's confirmation): one event listing them, then the pulses."""
+        boxes = [b.no for b in self.boxes() if b.enabled]
+        with self._tx() as c:
+            self._event(c, "maintainer_open_all", actor, reason=reason[:200], boxes=boxes)
+        failed = [no for no in boxes if self._unlock(no) is not None]
+        if failed:
+            self._log_only("unlock_failed", None, boxes=failed, reason="open all")
+        return [no for no in boxes if no not in failed]
+
     def force_release(self, box_entered: str, reason: str, actor: str = "maintainer") -> Parcel | None:
         """Free a box whatever it holds (stuck parcel, unconfirmed pickup); ends any lockout on it."""
         box_no = self._require_box(box_entered)
@@ -682,6 +692,25 @@ class CabinetService:
             params.extend(states)
         sql = _PARCEL_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.id"
         return [_parcel(r) for r in self.store.query(sql, tuple(params))]
+
+    def boxes(self) -> list[BoxState]:
+        c = self.store.conn
+        active = {p.box_no: p for p in self.parcels(states=ACTIVE_STATES)}
+        locks = dict(c.execute("SELECT box_no, until FROM lockouts WHERE ended_at IS NULL").fetchall())
+        return [BoxState(r["no"], r["size"], bool(r["accessible"]), bool(r["has_ir"]), bool(r["enabled"]),
+                         active.get(r["no"]), locks.get(r["no"]))
+                for r in c.execute("SELECT * FROM boxes ORDER BY no")]
+
+    def events(self, tracking: str | None = None, limit: int = 200) -> list[audit.Event]:
+        """Newest first; ``tracking`` filters to one parcel's history."""
+        return audit.events(self.store.conn, tracking=tracking.strip().upper() if tracking else None,
+                            limit=limit, newest_first=True)
+
+    def verify_log(self) -> audit.Verification:
+        return audit.verify(self.store.conn)
+
+    def outbox_counts(self) -> dict[str, int]:
+        return outbox.counts(self.store.conn)
 
     def box_parcel(self, box_entered: str) -> Parcel | None:
         return self._active_parcel(self.store.conn, self._require_box(box_entered))

@@ -283,3 +283,18 @@ def test_maintainer_login_with_the_configured_pin_and_pause_after_failures(cab):
     cab.clock.advance(15 * 60 + 1)
     cab.svc.maintainer_login("24680135")
     assert [e.kind for e in audit.events(cab.store.conn)][-1] == "maintainer_login"
+
+
+def test_read_models_for_the_maintainer_screen(cab):
+    c = cab.courier()
+    p, pw = cab.deposit(c, tracking="SF-READ-1")
+    lock_box(cab, p, pw)
+    boxes = {b.no: b for b in cab.svc.boxes()}
+    assert len(boxes) == 24 and boxes[p.box_no].parcel.tracking == "SF-READ-1"
+    assert boxes[p.box_no].locked_until == cab.svc.lockouts()[0].until and boxes["A01"].parcel is None
+    evs = cab.svc.events(tracking="sf-read-1")
+    assert [e.kind for e in evs][:2] == ["box_locked", "pickup_failed"]  # newest first
+    assert cab.svc.verify_log().ok and cab.svc.outbox_counts()["pending"] == 2
+    opened = cab.svc.maintainer_open_all("inventory")
+    assert opened == [b.no for b in cab.cfg.boxes] and cab.locks.unlocks[-24:] == opened
+    assert cab.svc.events(limit=1)[0].kind == "maintainer_open_all"
