@@ -83,7 +83,8 @@ class Composition:
                 self._stops.append(self.camera.stop)
             self.service = self.ctx.service(self.locks.bank)
             self.kiosk = Kiosk(cfg, self.service, locks=self.lock_worker, fingerprint=self.fingerprint,
-                               camera=self.camera, simulated=self.locks.simulated)
+                               camera=self.camera, simulated=self.locks.simulated, camera_source=source,
+                               fingerprint_emulator=fp.emulator if fp is not None else None)
             self.app = App(self.kiosk, width, height)
         except BaseException:
             self.stop()

@@ -40,7 +40,8 @@ class Kiosk(QObject):
     language_changed = Signal(str)
 
     def __init__(self, config: Config, service: CabinetService, *, locks: Any = None, fingerprint: Any = None,
-                 camera: Any = None, simulated: Any = None, deliver_to_handheld: bool = True,
+                 camera: Any = None, simulated: Any = None, camera_source: Any = None,
+                 fingerprint_emulator: Any = None, deliver_to_handheld: bool = True,
                  tick_ms: int = 30_000) -> None:
         super().__init__()
         self.config = config
@@ -49,6 +50,8 @@ class Kiosk(QObject):
         self.fingerprint = fingerprint  # hardware.fingerprint_worker.FingerprintWorker or None
         self.camera = camera  # hardware.camera_worker.CameraWorker or None
         self.simulated = simulated  # hardware.simulated.SimulatedLocks when the board is emulated
+        self.camera_source = camera_source  # the FrameSource (SyntheticSource can be "unplugged")
+        self.fingerprint_emulator = fingerprint_emulator  # FingerprintEmulator when the sensor is emulated
         self.languages = Languages()
         self.devices: dict[str, tuple[bool, str]] = {}
         self.messages: deque[dict] = deque(maxlen=200)  # what the simulated handheld shows
