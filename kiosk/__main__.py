@@ -112,6 +112,11 @@ class Composition:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The kiosk on its screen: full screen unless --windowed; --simulate adds the simulator panel."""
+    import os
+
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        raise cli.CliError("kiosk run: no display. Start it in a desktop session, set QT_QPA_PLATFORM=eglfs on a "
+                           "cabinet without a desktop, or QT_QPA_PLATFORM=offscreen to check it headless")
     comp = Composition(getattr(args, "config", None), args.simulate)
     window = comp.app.window
     panel = None
