@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+
 import time
 from collections.abc import Iterator
 
@@ -13,52 +13,9 @@ from gpiozero.pins.mock import MockFactory, MockPin
 
 from hardware.gpio_bank import GpioBank, GpioBox
 from kiosk.ports import DeviceUnavailable, LockBank
+from tests.hardware.recorder import Recorder
 
 WAIT = 2.0
-
-
-class Recorder:
-    """DoorEvents sink: records calls from any thread; a test waits (bounded) for one."""
-
-    def __init__(self) -> None:
-        self._calls: list[tuple] = []
-        self._cond = threading.Condition()
-
-    def _add(self, *call: object) -> None:
-        with self._cond:
-            self._calls.append(call)
-            self._cond.notify_all()
-
-    def door_changed(self, box_no: str, is_open: bool) -> None:
-        self._add("door_changed", box_no, is_open)
-
-    def item_changed(self, box_no: str, inside: bool) -> None:
-        self._add("item_changed", box_no, inside)
-
-    def open_not_detected(self, box_no: str) -> None:
-        self._add("open_not_detected", box_no)
-
-    def tamper(self, box_no: str) -> None:
-        self._add("tamper", box_no)
-
-    def fault(self, device: str, message: str) -> None:
-        self._add("fault", device, message)
-
-    def calls(self, *prefix: object) -> list[tuple]:
-        with self._cond:
-            return [c for c in self._calls if c[:len(prefix)] == prefix]
-
-    def wait_for(self, *prefix: object, timeout: float = WAIT) -> tuple:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for call in self._calls:
-                    if call[:len(prefix)] == prefix:
-                        return call
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {prefix} within {timeout} s; got {self._calls}")
-                self._cond.wait(left)
 
 
 class FakeClock:
@@ -88,7 +45,7 @@ def factory() -> Iterator[MockFactory]:
 
 @pytest.fixture
 def events() -> Recorder:
-    return Recorder()
+    return Recorder(wait=WAIT)
 
 
 @pytest.fixture

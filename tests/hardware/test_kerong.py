@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import threading
+
 import time
 from collections.abc import Iterator
 
@@ -17,57 +17,9 @@ from hardware import kerong_protocol as kp
 from hardware.kerong import KerongBank
 from hardware.kerong_emulator import KerongEmulator
 from kiosk.ports import DeviceUnavailable, LockBank
+from tests.hardware.recorder import Recorder
 
 WAIT = 3.0  # bound for anything the bus should do within a few poll cycles
-
-
-class Recorder:
-    """DoorEvents sink: records calls from any thread; a test waits (bounded) for one."""
-
-    def __init__(self) -> None:
-        self._calls: list[tuple] = []
-        self._cond = threading.Condition()
-
-    def _add(self, *call: object) -> None:
-        with self._cond:
-            self._calls.append(call)
-            self._cond.notify_all()
-
-    def door_changed(self, box_no: str, is_open: bool) -> None:
-        self._add("door_changed", box_no, is_open)
-
-    def item_changed(self, box_no: str, inside: bool) -> None:
-        self._add("item_changed", box_no, inside)
-
-    def open_not_detected(self, box_no: str) -> None:
-        self._add("open_not_detected", box_no)
-
-    def tamper(self, box_no: str) -> None:
-        self._add("tamper", box_no)
-
-    def fault(self, device: str, message: str) -> None:
-        self._add("fault", device, message)
-
-    def calls(self, *prefix: object) -> list[tuple]:
-        with self._cond:
-            return [c for c in self._calls if c[:len(prefix)] == prefix]
-
-    def wait_for(self, *prefix: object, timeout: float = WAIT, after: int = 0) -> tuple:
-        """The first call (at index >= ``after``) starting with ``prefix``; fails after ``timeout`` s."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for call in self._calls[after:]:
-                    if call[:len(prefix)] == prefix:
-                        return call
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {prefix} within {timeout} s; got {self._calls}")
-                self._cond.wait(left)
-
-    def mark(self) -> int:
-        with self._cond:
-            return len(self._calls)
 
 
 def wait_until(predicate, timeout: float = WAIT, what: str = "condition") -> None:
@@ -90,7 +42,7 @@ def emulator() -> Iterator[KerongEmulator]:
 
 @pytest.fixture
 def events() -> Recorder:
-    return Recorder()
+    return Recorder(wait=WAIT)
 
 
 def make_bank(port: str, events: Recorder, **kw) -> KerongBank:
