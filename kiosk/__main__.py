@@ -126,7 +126,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             panel = SimulatorPanel(comp.kiosk)
             panel.show()
-        window.show() if args.windowed else window.showFullScreen()
+        # Simulated: a window of the panel's size beside the simulator panel (full screen would hide it).
+        window.show() if args.windowed or args.simulate else window.showFullScreen()
         comp.recover_when_doors_known()
         import signal
 
