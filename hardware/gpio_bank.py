@@ -166,6 +166,8 @@ class GpioBank:
                 self._relays[box_no].blink(on_time=self._pulse_s, off_time=0, n=1, background=True)
 
     def _read_door(self, box_no: str) -> None:
+        if box_no in self._irs:  # IR first: whoever handles "door closed" must see what is inside
+            self._read_item(box_no)
         dev, active_means_open = self._doors[box_no]
         try:
             is_open = dev.is_active == active_means_open

@@ -221,9 +221,10 @@ class KerongBank:
         for lock in range(kp.LOCKS_PER_BOARD):
             box = self._box_at.get((board, lock))
             if box is not None:
-                self._watch.door_reading(box, status.doors_open[lock])
+                # IR first: whoever handles "door closed" must already see what is inside the box.
                 if box in self._ir:
                     self._watch.item_reading(box, status.items_inside[lock])
+                self._watch.door_reading(box, status.doors_open[lock])
 
     def _transaction(self, board: int, request: bytes) -> kp.Frame | None:
         """Send ``request``, return the board's one valid reply, with retries; report and return None if none."""

@@ -32,8 +32,10 @@ class Languages:
         if lang not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
         app = QCoreApplication.instance()
-        for t in self._installed:
+        # Every catalogue on the app, also those a previous kiosk in this process installed.
+        for t in set(self._installed) | set(app.findChildren(QTranslator)):
             app.removeTranslator(t)
+            t.deleteLater()
         self._installed = []
         if lang != "en":
             for qm in sorted(catalogue_dir().glob(f"*.{LANGUAGES[lang]}.qm")):

@@ -74,6 +74,23 @@ class Kiosk(QObject):
         self._ticker.timeout.connect(self.tick)
         self._ticker.start()
 
+    def stop(self) -> None:
+        """Stop the timers and stop listening to devices, before the devices and the database go away."""
+        self._ticker.stop()
+        signals = []
+        if self.locks is not None:
+            signals += [self.locks.door_changed, self.locks.tamper, self.locks.open_not_detected,
+                        self.locks.device_fault, self.locks.device_ok]
+        if self.fingerprint is not None:
+            signals += [self.fingerprint.device_fault, self.fingerprint.device_ok]
+        if self.camera is not None:
+            signals += [self.camera.camera_online, self.camera.camera_offline]
+        for signal in signals:
+            try:
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass  # nothing was connected
+
     # ---- language ------------------------------------------------------------------------------------
 
     def set_language(self, lang: str) -> None:

@@ -69,6 +69,8 @@ class Keypad(QWidget):
             b = self._key(self._prefix, ch)
             self.letter_keys.append(b)
             self._grid.addWidget(b, i % 4, 3 + i // 4)
+            if self.isVisible():
+                b.show()  # a key added to a visible pad would otherwise appear one event-loop turn late
 
     def retranslate(self) -> None:
         self.clear_key.setText(self.tr("Clear"))

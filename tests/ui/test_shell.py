@@ -37,3 +37,16 @@ def test_inactivity_returns_home(kiosk_app, qtbot):
     h.comp.app.error("test")
     assert h.screen() == "error"
     h.wait_screen("home", timeout=3000)
+
+
+def test_every_screen_fits_the_small_panel(qtbot, tmp_path):
+    """The page stack takes its height from its tallest page: every page must fit under the header."""
+    h = Harness(qtbot, tmp_path, 800, 480, language="zh")
+    try:
+        room = 480 - h.window.centralWidget().layout().itemAt(0).widget().sizeHint().height()
+        too_tall = {name: s.minimumSizeHint().height() for name, s in h.window.screens.items()
+                    if s.minimumSizeHint().height() > room}
+        assert too_tall == {}
+        assert h.window.height() == 480
+    finally:
+        h.stop()
