@@ -374,6 +374,16 @@ class CabinetService:
                   " parcel_id = ? AND used_at IS NOT NULL ORDER BY id DESC LIMIT 1)", (p.id,))
         return self._set_state(c, p, "stored")
 
+    def _undo_return(self, c: sqlite3.Connection, box_no: str, window_s: float = 120.0) -> Parcel | None:
+        """A return whose door never opened: the parcel is still inside, as refused or overdue again."""
+        p = self._parcel(c, "p.box_no = ? AND p.state = 'returned' AND p.finished_at >= ? ORDER BY p.finished_at"
+                            " DESC LIMIT 1", (box_no, self.clock.now() - window_s))
+        if p is None:
+            return None
+        was = next((e.data.get("was") for e in reversed(audit.events(c, parcel_id=p.id))
+                    if e.kind == "return_collected"), None)
+        return self._set_state(c, p, was, finished_at=None) if was in ("refused", "overdue") else p
+
     def _has_ir(self, c: sqlite3.Connection, box_no: str) -> bool:
         return bool(c.execute("SELECT has_ir FROM boxes WHERE no = ?", (box_no,)).fetchone()[0])
 
@@ -394,6 +404,8 @@ class CabinetService:
                 p = self._restore_pickup(c, p)
             elif p is not None and p.state == "reserved":
                 p = self._set_state(c, p, "cancelled")
+            elif p is None:
+                p = self._undo_return(c, box_no)
             self._event(c, "unlock_failed", "device", p, box_no=box_no, reason=reason[:200],
                         state=p.state if p else None)
             return p
@@ -605,7 +617,7 @@ class CabinetService:
             self._event(c, "return_collected", f"courier:{courier.number}", p, was=prior)
         error = self._unlock(p.box_no)
         if error is not None:
-            self._log_only("unlock_failed", p, reason=error)
+            return self.unlock_failed(p.box_no, error) or p
         return p
 
     def _log_only(self, kind: str, p: Parcel | None, **data: Any) -> None:

@@ -9,6 +9,7 @@ are passed on to whichever screen is waiting for that door.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections import deque
 from typing import Any
 
@@ -141,7 +142,7 @@ class Kiosk(QObject):
                 outcome = self.service.door_closed(box)
                 self.deliver()
                 self.door_event.emit(box, False, outcome.action)
-        except KioskError as e:
+        except (KioskError, sqlite3.Error) as e:
             log.error("door %s: %s", box, e)
             self.alarm.emit("fault", str(e))
 

@@ -7,6 +7,7 @@ whether a door is open (then inactivity must not send the screen home). Subclass
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from .app import App
+
+log = logging.getLogger(__name__)
 
 
 class Screen(QWidget):
@@ -66,5 +69,8 @@ class Screen(QWidget):
 
     def changeEvent(self, e: QEvent) -> None:
         if e.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
+            try:
+                self.retranslate()
+            except Exception:  # an exception escaping a Qt event handler takes the process down
+                log.exception("retranslate %s", self.name)
         super().changeEvent(e)

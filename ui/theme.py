@@ -19,7 +19,8 @@ FONT_FAMILIES = ["Noto Sans", "Noto Sans CJK SC", "DejaVu Sans", "sans-serif"]
 def metrics(height: int) -> dict[str, int]:
     s = height / 800
     touch = max(MIN_TOUCH_PX, round(92 * s))
-    return {"touch": touch, "radius": round(12 * s), "pad": round(18 * s), "check": round(44 * max(s, 0.8)),
+    # Keys may be narrower than tall: ten across must fit an 800 px panel (≈ 14 mm each there).
+    return {"touch": touch, "key_w": round(60 * max(s, 0.9)), "radius": round(12 * s), "pad": round(18 * s), "check": round(44 * max(s, 0.8)),
             "f_body": max(17, round(24 * s)), "f_small": max(15, round(19 * s)), "f_sub": max(19, round(30 * s)),
             "f_title": max(24, round(44 * s)), "f_huge": max(30, round(64 * s)), "f_button": max(19, round(28 * s)),
             "f_key": max(24, round(36 * s)), "f_field": max(22, round(34 * s)), "scroll": max(24, round(36 * s))}

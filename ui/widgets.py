@@ -109,7 +109,8 @@ class TextKeyboard(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         for r, row in enumerate(self.ROWS):
             for c, ch in enumerate(row):
-                grid.addWidget(button(ch, f"{prefix}.{ch}", "key", lambda ch=ch: self._insert(ch)), r, c)
+                # clicked(bool) fills the first parameter: keep ch out of its way.
+                grid.addWidget(button(ch, f"{prefix}.{ch}", "key", lambda _=False, ch=ch: self._insert(ch)), r, c)
         grid.addWidget(button("⌫", f"{prefix}.back", "key", self._back), 3, 7, 1, 1)
         self.done_key = button("", f"{prefix}.done", "primary", self.done.emit)
         grid.addWidget(self.done_key, 3, 8, 1, 2)

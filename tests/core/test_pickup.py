@@ -298,3 +298,19 @@ def test_read_models_for_the_maintainer_screen(cab):
     opened = cab.svc.maintainer_open_all("inventory")
     assert opened == [b.no for b in cab.cfg.boxes] and cab.locks.unlocks[-24:] == opened
     assert cab.svc.events(limit=1)[0].kind == "maintainer_open_all"
+
+
+def test_a_return_whose_door_never_opened_is_undone(cab):
+    c = cab.courier()
+    p, pw = cab.deposit(c)
+    cab.svc.pickup(p.box_no, pw)
+    cab.svc.reject(p.id, "damaged")
+    cab.locks.close(p.box_no, item=True)
+    cab.svc.door_closed(p.box_no)
+    cab.locks.broken = True  # the lock cannot be commanded at all
+    assert cab.svc.collect_return(c, p.id).state == "refused"
+    cab.locks.broken = False
+    back = cab.svc.collect_return(c, p.id)
+    assert back.state == "returned"
+    cab.svc.unlock_failed(p.box_no, "door did not open")  # reported later by the door watch
+    assert cab.svc.parcel(p.id).state == "refused" and [x.id for x in cab.svc.returns_for(c)] == [p.id]

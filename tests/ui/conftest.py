@@ -85,9 +85,16 @@ class Harness:
         self.sim.close_door(box)
 
     def stop(self) -> None:
+        from PySide6.QtCore import QCoreApplication, QEvent
         self.window.allow_close()
         self.window.close()
+        self.kiosk.set_language("en")  # the next test starts in its own language, not this one's
         self.comp.stop()
+        # Drop deliveries still queued for this kiosk (door, finger) and free its window: the next test
+        # starts clean, and nothing acts on a closed database.
+        QCoreApplication.removePostedEvents(None, QEvent.Type.MetaCall)
+        self.window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QRect, Qt, QTimer, QTranslator
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLineEdit
 
@@ -27,28 +27,6 @@ TRACKING = "SF1234567890"
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def clean_app(monkeypatch):
-    """Each test starts in English, and a stopped kiosk's timers stay stopped.
-
-    Work-arounds for the shared shell (see the report): translators of an earlier test's kiosk stay installed
-    on the process-wide QApplication, and a stopped kiosk's periodic tick still fires on a closed database.
-    """
-    app = QCoreApplication.instance()
-    for t in app.findChildren(QTranslator) if app is not None else []:
-        app.removeTranslator(t)
-    stop = Harness.stop
-
-    def stop_quietly(h: Harness) -> None:
-        h.qtbot.wait(100)  # let door reports already on their way reach the core before it closes
-        h.kiosk.set_language("en")
-        for timer in h.kiosk.findChildren(QTimer):
-            timer.stop()
-        stop(h)
-
-    monkeypatch.setattr(Harness, "stop", stop_quietly)
 
 
 def password_for(h: Harness, tracking: str) -> str | None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -30,7 +28,7 @@ def test_every_message_is_translated(ts):
 def test_compiled_catalogue_is_current(ts, tmp_path):
     qm = tmp_path / "out.qm"
     subprocess.run([i18n_tool._tool("lrelease"), "-silent", str(ts), "-qm", str(qm)], check=True)
-    assert qm.read_bytes() == ts.with_suffix(".qm").read_bytes(), f"run: python -m ui.i18n_tool release"
+    assert qm.read_bytes() == ts.with_suffix(".qm").read_bytes(), "run: python -m ui.i18n_tool release"
 
 
 def test_every_tr_string_in_ui_is_in_a_catalogue(tmp_path):
