@@ -78,16 +78,6 @@ def keep_focus(*widgets: QWidget) -> None:
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
 
-def rewire_keys(kbd: TextKeyboard) -> None:
-    """Work around ui/widgets.py: ``lambda ch=ch: ...`` on ``clicked(bool)`` receives the bool as ``ch``, so a
-    TextKeyboard key inserts nothing and raises. Reconnect each character key to insert its own character."""
-    for b in kbd.findChildren(QPushButton):
-        ch = b.objectName().rpartition(".")[2]
-        if len(ch) == 1:
-            b.clicked.disconnect()
-            b.clicked.connect(lambda _checked=False, ch=ch: kbd.target is not None and kbd.target.insert(ch))
-
-
 def fit_keyboard(kbd: TextKeyboard, app: "App") -> None:
     """Ten keys a row must fit the panel's width: keys keep the theme's height but share the width."""
     kbd.setStyleSheet("QPushButton { min-width: 0px; padding: 0px; }" +
@@ -128,7 +118,6 @@ def text_page(label: QLabel, field: QLineEdit, kbd: TextKeyboard, app: "App") ->
         field.setFixedHeight(46)
     v.addLayout(row)
     v.addWidget(kbd, 1)
-    rewire_keys(kbd)
     fit_keyboard(kbd, app)
     keep_focus(kbd)
     return page

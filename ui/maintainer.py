@@ -190,7 +190,6 @@ class MaintKeys(QScrollArea):
         self.kbd.setStyleSheet("QPushButton { padding: 0px; }" +
                                (" QPushButton { min-width: 60px; border-width: 1px; }" if compact else ""))
         self.kbd.layout().setSpacing(4 if compact else 8)
-        self._rewire(self.kbd)
         if compact:
             self._two_rows(self.pad)
         lay.addWidget(self.kbd)
@@ -199,16 +198,6 @@ class MaintKeys(QScrollArea):
         self.setWidget(inner)
         QScroller.grabGesture(self.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.hide()
-
-    @staticmethod
-    def _rewire(kbd: TextKeyboard) -> None:
-        """Work around ui/widgets.py: its ``lambda ch=ch:`` on ``clicked(bool)`` gets the bool as ``ch``, so a
-        character key raises instead of typing. Reconnect each character key to insert its own character."""
-        for b in kbd.findChildren(QPushButton):
-            ch = b.objectName().rpartition(".")[2]
-            if len(ch) == 1:
-                b.clicked.disconnect()
-                b.clicked.connect(lambda _c=False, ch=ch: kbd.target is not None and kbd.target.insert(ch))
 
     @staticmethod
     def _two_rows(pad: Keypad) -> None:
