@@ -25,6 +25,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     sc = sub.add_parser("scenario", parents=[common], help="play a scripted deposit and pickup, headless")
     sc.set_defaults(func=cmd_scenario)
 
+    demo = sub.add_parser("demo", parents=[common],
+                          help="play deposit, lockout, pickup and refusal through the screens, offscreen; "
+                               "save a picture of every screen in both languages")
+    demo.add_argument("--out", metavar="DIR", required=True, help="pictures, config and a fresh data dir go here")
+    demo.set_defaults(func=cmd_demo)
+
     st = sub.add_parser("selftest", parents=[common], help="check every configured device and print a table")
     st.add_argument("--simulate", action="store_true", help="check the emulated devices instead")
     st.set_defaults(func=cmd_selftest)
@@ -85,6 +91,7 @@ class Composition:
             self.kiosk = Kiosk(cfg, self.service, locks=self.lock_worker, fingerprint=self.fingerprint,
                                camera=self.camera, simulated=self.locks.simulated, camera_source=source,
                                fingerprint_emulator=fp.emulator if fp is not None else None)
+            self._stops.append(self.kiosk.stop)  # stops first: nothing may reach a closed database
             self.app = App(self.kiosk, width, height)
         except BaseException:
             self.stop()
@@ -162,6 +169,13 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         ctx.store.close()
     print("scenario passed")
     return cli.EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The scripted demo through the real screens (ui/demo.py); exit 1 naming the step that misbehaved."""
+    from ui import demo
+
+    return demo.run(args.out, getattr(args, "config", None))
 
 
 def cmd_selftest(args: argparse.Namespace) -> int:
