@@ -135,6 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             panel.show()
         # Simulated: a window of the panel's size beside the simulator panel (full screen would hide it).
         window.show() if args.windowed or args.simulate else window.showFullScreen()
+        if panel is not None:  # beside the kiosk, not on top of it (no window manager places it for us)
+            panel.move(window.frameGeometry().right() + 8, window.y())
         comp.recover_when_doors_known()
         import signal
 
