@@ -125,11 +125,15 @@ class CabinetService:
             raise UnknownBox(f"there is no box {entered!r} in this cabinet", box=entered)
         return no
 
+    def _void_passwords(self, c: sqlite3.Connection, p: Parcel, reason: str) -> None:
+        """The parcel's live password (if any) stops working now; the row stays as evidence."""
+        c.execute("UPDATE passwords SET void_at = ?, void_reason = ? WHERE parcel_id = ?"
+                  " AND used_at IS NULL AND void_at IS NULL", (self.clock.now(), reason, p.id))
+
     def _issue_password(self, c: sqlite3.Connection, p: Parcel) -> tuple[str, float]:
         """Void any live password of the parcel and draw a new one; returns (code, expiry)."""
         now = self.clock.now()
-        c.execute("UPDATE passwords SET void_at = ?, void_reason = 'replaced' WHERE parcel_id = ?"
-                  " AND used_at IS NULL AND void_at IS NULL", (now, p.id))
+        self._void_passwords(c, p, "replaced")
         cfg = self.config.passwords
 
         def is_live(code: str) -> bool:
@@ -491,8 +495,7 @@ class CabinetService:
                     self._event(c, "pickup_failed", "customer", p, tries_left=cfg.max_tries - tries)
                     return WrongPassword(cfg.max_tries - tries)
                 until = now + cfg.minutes * 60
-                c.execute("UPDATE passwords SET void_at = ?, void_reason = 'lockout' WHERE parcel_id = ?"
-                          " AND used_at IS NULL AND void_at IS NULL", (now, p.id))
+                self._void_passwords(c, p, "lockout")
                 c.execute("INSERT INTO lockouts (box_no, parcel_id, started, until) VALUES (?, ?, ?, ?)",
                           (p.box_no, p.id, now, until))
                 p = self._set_state(c, p, p.state, wrong_tries=tries)
@@ -610,8 +613,7 @@ class CabinetService:
         """Open the box of a refused or overdue parcel for its courier; the parcel is then returned."""
         with self._tx() as c:
             p = self._courier_parcel(c, courier, parcel_id, ("refused", "overdue"))
-            c.execute("UPDATE passwords SET void_at = ?, void_reason = 'returned' WHERE parcel_id = ?"
-                      " AND used_at IS NULL AND void_at IS NULL", (self.clock.now(), p.id))
+            self._void_passwords(c, p, "returned")
             prior = p.state
             p = self._set_state(c, p, "returned")
             self._event(c, "return_collected", f"courier:{courier.number}", p, was=prior)
@@ -680,8 +682,7 @@ class CabinetService:
             c.execute("UPDATE lockouts SET ended_at = ?, ended_by = ? WHERE box_no = ? AND ended_at IS NULL",
                       (now, actor, box_no))
             if p is not None:
-                c.execute("UPDATE passwords SET void_at = ?, void_reason = 'released' WHERE parcel_id = ?"
-                          " AND used_at IS NULL AND void_at IS NULL", (now, p.id))
+                self._void_passwords(c, p, "released")
                 prior = p.state
                 p = self._set_state(c, p, "released", reason=reason[:200])
                 self._event(c, "box_released", actor, p, was=prior, reason=reason[:200])
