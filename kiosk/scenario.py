@@ -87,11 +87,7 @@ class Scenario:
 
     def handheld(self) -> list[outbox.Message]:
         """The simulated courier handheld: takes delivery of pending messages."""
-        msgs = outbox.pending(self.svc.store.conn, self.svc.keys)
-        with self.svc.store.transaction() as c:
-            for m in msgs:
-                outbox.mark_sent(c, m.msg_id, self.svc.clock.now())
-        return msgs
+        return self.svc.take_outbox()
 
     def check(self, ok: bool, what: str) -> None:
         self.say(f"  {'ok ' if ok else 'FAIL'} {what}")

@@ -725,6 +725,15 @@ class CabinetService:
     def outbox_counts(self) -> dict[str, int]:
         return outbox.counts(self.store.conn)
 
+    def take_outbox(self, limit: int = 100) -> list[outbox.Message]:
+        """A transport that delivers in-process (the simulated handheld) takes the pending messages:
+        read and marked sent in one transaction, so none is handed over twice."""
+        with self._tx() as c:
+            msgs = outbox.pending(c, self.keys, limit)
+            for m in msgs:
+                outbox.mark_sent(c, m.msg_id, self.clock.now())
+        return msgs
+
     def box_parcel(self, box_entered: str) -> Parcel | None:
         return self._active_parcel(self.store.conn, self._require_box(box_entered))
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk import outbox
 from kiosk.config import Config
 from kiosk.model import KioskError
 from kiosk.service import CabinetService
@@ -112,14 +111,8 @@ class Kiosk(QObject):
         """The simulated courier handheld: takes delivery of pending outbox messages (until MQTT lands)."""
         if not self._deliver:
             return
-        store = self.service.store
         try:
-            msgs = outbox.pending(store.conn, self.service.keys)
-            if not msgs:
-                return
-            with store.transaction() as c:
-                for m in msgs:
-                    outbox.mark_sent(c, m.msg_id, self.service.clock.now())
+            msgs = self.service.take_outbox()
         except Exception as e:  # never let the handheld take the kiosk down
             log.error("handheld delivery failed: %s", e)
             return
