@@ -51,10 +51,9 @@ def report(name: str, values: list[float], target: float, note: str = "") -> Non
 
 
 def write_config(tmp: Path) -> Path:
-    from kiosk.config import default_config_path
+    from kiosk.config import default_config_path, with_data_dir
 
-    text = default_config_path().read_text().replace(
-        'data_dir = "~/.local/share/parcel-locker/simulated"', 'data_dir = "state"')
+    text = with_data_dir(default_config_path().read_text(), "state")
     text = text.replace('language = "zh"', 'language = "en"')
     tmp.mkdir(parents=True, exist_ok=True)
     p = tmp / "cabinet.toml"

@@ -266,6 +266,15 @@ def _hardware(hw: "_Reader") -> HardwareConfig:
     return HardwareConfig(**devices)
 
 
+def with_data_dir(text: str, data_dir: str) -> str:
+    """The same config text with ``cabinet.data_dir`` pointed elsewhere, so demos, benchmarks and tests never
+    touch a real cabinet's data."""
+    text, n = re.subn(r'(?m)^(\s*data_dir\s*=\s*)"[^"]*"', lambda m: f'{m.group(1)}"{data_dir}"', text)
+    if n != 1:
+        raise ConfigError("cabinet.data_dir: expected exactly one data_dir line to point elsewhere")
+    return text
+
+
 def options_reader(options: dict[str, Any], path: str) -> "_Reader":
     """Lets a device driver validate its own ``[hardware.X]`` options with the same ``key: problem`` messages."""
     return _Reader(options, path)

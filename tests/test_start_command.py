@@ -8,13 +8,12 @@ import subprocess
 import sys
 import time
 
-from kiosk.config import default_config_path
+from kiosk.config import default_config_path, with_data_dir
 
 
 def config(tmp_path):
     cfg = tmp_path / "cabinet.toml"
-    cfg.write_text(default_config_path().read_text().replace(
-        'data_dir = "~/.local/share/parcel-locker/simulated"', 'data_dir = "state"'))
+    cfg.write_text(with_data_dir(default_config_path().read_text(), "state"))
     return cfg
 
 

@@ -28,7 +28,7 @@ MARKER = ".kiosk-demo"
 
 def prepare(out: Path, config: str | None) -> Path:
     """DIR/cabinet.toml: the given (or default) config with a fresh data dir DIR/data."""
-    from kiosk.config import ConfigError, default_config_path
+    from kiosk.config import ConfigError, default_config_path, with_data_dir
 
     out.mkdir(parents=True, exist_ok=True)
     data = out / "data"
@@ -42,9 +42,7 @@ def prepare(out: Path, config: str | None) -> Path:
     if not source.is_file():
         raise ConfigError(f"{source}: no such config file")
     text = source.read_text(encoding="utf-8")
-    text, n = re.subn(r'(?m)^(\s*data_dir\s*=\s*)"[^"]*"', r'\1"data"', text)
-    if n != 1:
-        raise StepFailed("the config has no cabinet.data_dir line to point at the demo's data dir")
+    text = with_data_dir(text, "data")
     text = re.sub(r'(?m)^(\s*secret_file\s*=.*)$', r"# \1  (the demo keeps its own key)", text)
     path = out / "cabinet.toml"
     path.write_text(text, encoding="utf-8")

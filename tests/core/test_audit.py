@@ -85,9 +85,8 @@ def test_deleting_an_event_in_the_middle_is_detected(cab):
 
 def cli(cab, *args):
     cfg_path = cab.cfg.data_dir / "cabinet.toml"
-    from kiosk.config import default_config_path
-    text = default_config_path().read_text().replace('data_dir = "~/.local/share/parcel-locker/simulated"',
-                                                     f'data_dir = "{cab.cfg.data_dir}"')
+    from kiosk.config import default_config_path, with_data_dir
+    text = with_data_dir(default_config_path().read_text(), str(cab.cfg.data_dir))
     cfg_path.write_text(text)
     return subprocess.run([sys.executable, "-m", "kiosk", "events", "--config", str(cfg_path), *args],
                           capture_output=True, text=True, timeout=60)

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import default_config_path
+from kiosk.config import default_config_path, with_data_dir
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    text = default_config_path().read_text().replace('data_dir = "~/.local/share/parcel-locker/simulated"',
-                                                     'data_dir = "state"')
+    text = with_data_dir(default_config_path().read_text(), "state")
     p = tmp_path / "cabinet.toml"
     p.write_text(text)
     return p

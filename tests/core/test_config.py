@@ -73,3 +73,11 @@ def test_unreadable_and_malformed_files(tmp_path):
         load(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load(write(tmp_path, "[cabinet\nid = 1"))
+
+
+def test_with_data_dir_points_a_copy_elsewhere_and_refuses_text_without_the_key(tmp_path):
+    from kiosk.config import with_data_dir
+    cfg = load(write(tmp_path, with_data_dir(DEFAULT, "elsewhere")))
+    assert cfg.data_dir == tmp_path / "elsewhere"
+    with pytest.raises(ConfigError, match=r"^cabinet\.data_dir: expected exactly one"):
+        with_data_dir("[cabinet]\nid = 'x'\n", "elsewhere")

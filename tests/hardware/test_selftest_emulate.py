@@ -10,13 +10,13 @@ import pytest
 
 from hardware.fingerprint_emulator import FingerprintEmulator
 from hardware.kerong_emulator import KerongEmulator
-from kiosk.config import default_config_path
+from kiosk.config import default_config_path, with_data_dir
 
 DEFAULT = default_config_path().read_text()
 
 
 def config(tmp_path: Path, locks: str = 'kind = "emulated"', fingerprint: str = 'kind = "emulated"') -> Path:
-    text = DEFAULT.replace('data_dir = "~/.local/share/parcel-locker/simulated"', 'data_dir = "state"')
+    text = with_data_dir(DEFAULT, "state")
     head, _, _ = text.partition("[hardware.locks]")
     text = head + f'[hardware.locks]\n{locks}\n\n[hardware.fingerprint]\n{fingerprint}\n\n' \
                   '[hardware.camera]\nkind = "synthetic"\n'

@@ -14,15 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
-from kiosk.config import default_config_path
+from kiosk.config import default_config_path, with_data_dir
 from tests.core.conftest import PIN
 
 __all__ = ["PIN", "Harness"]
 
 
 def write_config(tmp_path: Path, language: str = "en", inactivity_s: int = 60) -> Path:
-    text = default_config_path().read_text().replace(
-        'data_dir = "~/.local/share/parcel-locker/simulated"', 'data_dir = "state"')
+    text = with_data_dir(default_config_path().read_text(), "state")
     text = text.replace('language = "zh"', f'language = "{language}"')
     text = text.replace("inactivity_s = 60 ", f"inactivity_s = {inactivity_s} ")
     p = tmp_path / "cabinet.toml"
