@@ -71,13 +71,13 @@ class HomeScreen(Screen):
         self.maintain.setText(self.tr("Maintenance"))
 
     def enter(self, **context: Any) -> None:
-        self.notice.setText(context.get("notice", ""))
-        if self.notice.text():
-            self._clear_notice.start(8000)
+        self.show_notice(context.get("notice", ""))
 
     def show_notice(self, text: str) -> None:
+        """A line for the person in front of the cabinet, cleared after 8 s."""
         self.notice.setText(text)
-        self._clear_notice.start(8000)
+        if text:
+            self._clear_notice.start(8000)
 
 
 class ErrorScreen(Screen):
