@@ -43,11 +43,27 @@ def encode_data(data: dict[str, Any] | None) -> str:
     return json.dumps(data or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def chain_hash(prev_hash: str, event_id: int, ts: float, kind: str, actor: str, box_no: str | None,
-               parcel_id: int | None, tracking: str | None, data_text: str) -> str:
+def content_digest(event_id: int, ts: float, kind: str, actor: str, box_no: str | None,
+                   parcel_id: int | None, tracking: str | None, data_text: str) -> str:
+    """SHA-256 of one event's own columns."""
     record = json.dumps([event_id, repr(float(ts)), kind, actor, box_no, parcel_id, tracking, data_text],
                         ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + record.encode("utf-8")).hexdigest()
+    return hashlib.sha256(record.encode("utf-8")).hexdigest()
+
+
+def link_hash(prev_hash: str, event_id: int, digest: str) -> str:
+    """The chain link: the previous hash, the event's id and its content digest.
+
+    Hashing the digest rather than the record lets an evidence bundle prove that a parcel's events are linked
+    to the chain head while showing the events in between (other people's parcels) only as digests.
+    """
+    return hashlib.sha256(f"{prev_hash}\n{event_id}\n{digest}".encode("ascii")).hexdigest()
+
+
+def chain_hash(prev_hash: str, event_id: int, ts: float, kind: str, actor: str, box_no: str | None,
+               parcel_id: int | None, tracking: str | None, data_text: str) -> str:
+    return link_hash(prev_hash, event_id,
+                     content_digest(event_id, ts, kind, actor, box_no, parcel_id, tracking, data_text))
 
 
 def append(conn: sqlite3.Connection, ts: float, kind: str, actor: str, *, box_no: str | None = None,

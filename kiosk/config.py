@@ -78,6 +78,26 @@ class UiConfig:
 
 
 @dataclass(frozen=True)
+class VideoConfig:
+    """Recording of every transaction (DESIGN §5); sizes in MB, times in seconds."""
+
+    enabled: bool = True
+    dir: Path | None = None  # default: <data_dir>/video
+    preroll_s: float = 5.0  # video kept from before a transaction starts
+    postroll_s: float = 3.0  # recording goes on this long after the last door closed
+    max_clip_s: float = 600.0  # a longer transaction continues in a new part
+    retention_days: float = 30.0  # clips older than this are deleted (some cities ask 30 days; EU: days)
+    quota_mb: int = 4096  # total size of clips kept; the oldest go first
+    min_free_mb: int = 500  # never record into this reserve: the database and the audit log come first
+    crf: int = 26
+    preset: str = "veryfast"
+    require_camera_for_deposit: bool = False  # refuse deposits while the camera is offline
+
+
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
+
+
+@dataclass(frozen=True)
 class DeviceConfig:
     kind: str
     options: dict[str, Any] = field(default_factory=dict)
@@ -107,11 +127,16 @@ class Config:
     free_hours: float = 48.0
     hardware: HardwareConfig = HardwareConfig()
     ui: UiConfig = UiConfig()
+    video: VideoConfig = VideoConfig()
     source: Path | None = None
 
     @property
     def db_path(self) -> Path:
         return self.data_dir / "kiosk.sqlite3"
+
+    @property
+    def video_dir(self) -> Path:
+        return self.video.dir or self.data_dir / "video"
 
     def box(self, no: str) -> BoxConfig | None:
         return next((b for b in self.boxes if b.no == no), None)
@@ -202,10 +227,12 @@ def parse(raw: dict[str, Any], base_dir: Path, source: Path | None = None) -> Co
     boxes = _boxes(r)
     hardware = _hardware(r.table("hardware", required=False))
     ui = _ui(r.table("ui", required=False))
+    video = _video(r.table("video", required=False), base_dir)
     r.done()
     return Config(cabinet_id=cabinet_id, site=site, address=address, lat=lat, lon=lon, data_dir=data_dir,
                   secret_file=secret_file, boxes=boxes, passwords=passwords, lockout=lockout,
-                  throttle=throttle, couriers=couriers, free_hours=free_hours, hardware=hardware, ui=ui, source=source)
+                  throttle=throttle, couriers=couriers, free_hours=free_hours, hardware=hardware, ui=ui,
+                  video=video, source=source)
 
 
 def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
@@ -252,6 +279,29 @@ def _ui(u: "_Reader") -> UiConfig:
                                       problem="must be > 0"),
     )
     u.done()
+    return cfg
+
+
+def _video(v: "_Reader", base_dir: Path) -> VideoConfig:
+    positive = {"check": lambda x: x > 0, "problem": "must be > 0"}
+    video_dir = v.get("dir", str, default="")
+    cfg = VideoConfig(
+        enabled=v.get("enabled", bool, default=True),
+        dir=_path(video_dir, base_dir) if video_dir else None,
+        preroll_s=v.get("preroll_s", float, default=5.0, check=lambda x: 0 <= x <= 60, problem="must be 0–60"),
+        postroll_s=v.get("postroll_s", float, default=3.0, check=lambda x: 0 <= x <= 60, problem="must be 0–60"),
+        max_clip_s=v.get("max_clip_s", float, default=600.0, check=lambda x: 10 <= x <= 3600,
+                         problem="must be 10–3600"),
+        retention_days=v.get("retention_days", float, default=30.0, **positive),
+        quota_mb=v.get("quota_mb", int, default=4096, **positive),
+        min_free_mb=v.get("min_free_mb", int, default=500, check=lambda x: x >= 50,
+                          problem="must be ≥ 50 (the database and the audit log need room)"),
+        crf=v.get("crf", int, default=26, check=lambda x: 0 <= x <= 51, problem="must be 0–51"),
+        preset=v.get("preset", str, default="veryfast", check=lambda x: x in PRESETS,
+                     problem=f"must be one of {', '.join(PRESETS)}"),
+        require_camera_for_deposit=v.get("require_camera_for_deposit", bool, default=False),
+    )
+    v.done()
     return cfg
 
 

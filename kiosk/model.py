@@ -49,6 +49,36 @@ class BoxState:
 
 
 @dataclass(frozen=True)
+class Clip:
+    """One recorded video file of a transaction, as the audit event ``clip_recorded`` describes it."""
+
+    id: int
+    txn: str
+    part: int
+    kind: str
+    file: str  # relative to the video directory
+    started: float
+    ended: float
+    txn_started: float
+    preroll_s: float
+    frames: int
+    bytes: int
+    sha256: str
+    boxes: tuple[str, ...]
+    complete: bool
+    note: str
+    event_id: int
+    deleted_at: float | None
+    deleted_reason: str | None
+    parcels: tuple[int, ...] = ()
+    trackings: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.ended - self.started)
+
+
+@dataclass(frozen=True)
 class Lockout:
     box_no: str
     parcel_id: int

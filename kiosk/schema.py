@@ -122,4 +122,45 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (id) WHERE sent_at IS NULL;
 """
 
-MIGRATIONS: list[str] = [V1]
+# Video evidence (issue 5): the transactions a clip belongs to, the clips, and which parcels each clip shows.
+# A deleted clip keeps its row (deleted_at, deleted_reason): the audit chain still names its hash.
+V2 = """
+CREATE TABLE transactions (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    started REAL NOT NULL,
+    first_event INTEGER NOT NULL,
+    ended REAL
+);
+CREATE TABLE clips (
+    id INTEGER PRIMARY KEY,
+    txn TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    file TEXT NOT NULL UNIQUE,
+    started REAL NOT NULL,
+    ended REAL NOT NULL,
+    txn_started REAL NOT NULL,
+    preroll_s REAL NOT NULL,
+    frames INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    boxes TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    event_id INTEGER NOT NULL REFERENCES events(id),
+    deleted_at REAL,
+    deleted_reason TEXT
+);
+CREATE INDEX clips_started ON clips (started);
+CREATE INDEX clips_txn ON clips (txn);
+CREATE TABLE clip_parcels (
+    clip_id INTEGER NOT NULL REFERENCES clips(id),
+    parcel_id INTEGER NOT NULL REFERENCES parcels(id),
+    PRIMARY KEY (clip_id, parcel_id)
+);
+CREATE INDEX clip_parcels_parcel ON clip_parcels (parcel_id);
+"""
+
+MIGRATIONS: list[str] = [V1, V2]

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
-from . import audit, outbox, passwords, pins, throttle, validate
+from . import audit, clips, outbox, passwords, pins, throttle, validate
 from .clock import Clock, SystemClock
 from .config import SIZES, Config
 from .keys import Keyring
-from .model import (BoxLocked, BoxState, Courier, DeviceFault, DoorClosed, Expired, InvalidInput, InvalidState, KioskError, Lockout,
-                    NoFreeBox, NotRecognised, NotYourParcel, Opened, Parcel, PickupResult, PinLocked,
-                    StorageFailure, Throttled, TooManyAttempts, Unavailable, UnknownBox, UnknownCourier,
+from .model import (BoxLocked, BoxState, Clip, Courier, DeviceFault, DoorClosed, Expired, InvalidInput,
+                    InvalidState, KioskError, Lockout, NoFreeBox, NotRecognised, NotYourParcel, Opened, Parcel,
+                    PickupResult, PinLocked, StorageFailure, Throttled, TooManyAttempts, Unavailable, UnknownBox, UnknownCourier,
                     WrongPassword, WrongPin)
 from .ports import DeviceUnavailable, LockBank
 from .schema import ACTIVE_STATES
 from .store import Store
+from .transactions import TransactionTracker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +50,8 @@ class CabinetService:
         self.locks = locks
         self.clock = clock or SystemClock()
         self._box_index = {validate.box_key(b.no): b.no for b in config.boxes}
+        self.txns = TransactionTracker()  # which transaction is on camera; the UI context listens
+        self.txns.on_complete.append(self._txn_complete)
         self._sync_boxes()
 
     # ------------------------------------------------------------------------------------------ plumbing
@@ -62,7 +67,11 @@ class CabinetService:
 
     def _event(self, c: sqlite3.Connection, kind: str, actor: str, parcel: Parcel | None = None,
                box_no: str | None = None, **data: Any) -> int:
-        return audit.append(c, self.clock.now(), kind, actor, box_no=box_no or (parcel.box_no if parcel else None),
+        box_no = box_no or (parcel.box_no if parcel else None)
+        txn = self.txns.txn_for(box_no)
+        if txn is not None and "txn" not in data:
+            data["txn"] = txn  # ties the event to the clip of its transaction
+        return audit.append(c, self.clock.now(), kind, actor, box_no=box_no,
                             parcel_id=parcel.id if parcel else None, tracking=parcel.tracking if parcel else None,
                             data=data)
 
@@ -156,6 +165,9 @@ class CabinetService:
         """Command the lock after commit; returns an error line if it could not even be queued."""
         try:
             self.locks.unlock(box_no)
+            txn = self.txns.current or self.txns.txn_for(box_no)
+            if txn is not None:
+                self.txns.door_commanded(txn, box_no)
             return None
         except DeviceUnavailable as e:
             log.error("unlock %s failed: %s", box_no, e)
@@ -337,6 +349,12 @@ class CabinetService:
     def door_closed(self, box_no: str) -> DoorClosed:
         """A door reported closed: finishes a deposit, or ends a pickup in which nobody chose."""
         box_no = self._require_box(box_no)
+        try:
+            return self._door_closed(box_no)
+        finally:
+            self.txns.door_closed(box_no)  # its transaction may be over: the recorder stops after post-roll
+
+    def _door_closed(self, box_no: str) -> DoorClosed:
         with self._tx() as c:
             p = self._active_parcel(c, box_no)
             inside = self.locks.item_inside(box_no)
@@ -394,6 +412,8 @@ class CabinetService:
     def door_opened(self, box_no: str, commanded: bool = True) -> None:
         """Evidence of every opening; an opening nobody commanded is a tamper alarm."""
         box_no = self._require_box(box_no)
+        if not commanded or self.txns.txn_for(box_no) is None:  # nobody's transaction: film it on its own
+            self._begin_txn("tamper" if not commanded else "maintenance", "device", flow=False, boxes=(box_no,))
         with self._tx() as c:
             p = self._active_parcel(c, box_no)
             self._event(c, "door_opened" if commanded else "tamper", "device", p, box_no=box_no,
@@ -412,7 +432,8 @@ class CabinetService:
                 p = self._undo_return(c, box_no)
             self._event(c, "unlock_failed", "device", p, box_no=box_no, reason=reason[:200],
                         state=p.state if p else None)
-            return p
+        self.txns.door_never_opened(box_no)
+        return p
 
     def recover(self) -> list[Parcel]:
         """At start-up, settle sessions a crash or power cut left open, using the doors' and IR's state now.
@@ -654,23 +675,28 @@ class CabinetService:
 
     def maintainer_open(self, box_entered: str, reason: str, actor: str = "maintainer") -> Parcel | None:
         box_no = self._require_box(box_entered)
+        self._maintenance_txn(actor, [box_no])
         with self._tx() as c:
             p = self._active_parcel(c, box_no)
             self._event(c, "maintainer_open", actor, p, box_no=box_no, reason=reason[:200])
         error = self._unlock(box_no)
         if error is not None:
             self._log_only("unlock_failed", p, reason=error)
+            self.txns.door_never_opened(box_no)
             raise DeviceFault(f"box {box_no} could not be opened: {error}", box=box_no)
         return p
 
     def maintainer_open_all(self, reason: str, actor: str = "maintainer") -> list[str]:
         """Open every enabled box (after the screen's confirmation): one event listing them, then the pulses."""
         boxes = [b.no for b in self.boxes() if b.enabled]
+        self._maintenance_txn(actor, boxes)
         with self._tx() as c:
             self._event(c, "maintainer_open_all", actor, reason=reason[:200], boxes=boxes)
         failed = [no for no in boxes if self._unlock(no) is not None]
         if failed:
             self._log_only("unlock_failed", None, boxes=failed, reason="open all")
+            for no in failed:
+                self.txns.door_never_opened(no)
         return [no for no in boxes if no not in failed]
 
     def force_release(self, box_entered: str, reason: str, actor: str = "maintainer") -> Parcel | None:
@@ -689,6 +715,83 @@ class CabinetService:
             else:
                 self._event(c, "box_released", actor, box_no=box_no, reason=reason[:200])
             return p
+
+    # ------------------------------------------------------------------------------------------ video
+
+    def begin_txn(self, kind: str, actor: str) -> str:
+        """A screen flow starts (courier identified, customer begins a pickup): the recorder starts a clip."""
+        return self._begin_txn(kind, actor, flow=True)
+
+    def end_txn(self, txn: str | None = None) -> None:
+        """The flow's screens went home; its clip ends once its doors are shut (plus the post-roll)."""
+        self.txns.flow_ended(txn)
+
+    def _begin_txn(self, kind: str, actor: str, *, flow: bool, boxes: tuple[str, ...] = ()) -> str:
+        now = self.clock.now()
+        with self._tx() as c:
+            n = c.execute("SELECT COUNT(*) FROM transactions").fetchone()[0]
+            txn = f"T{n + 1:06d}"
+            first = c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM events").fetchone()[0]
+            c.execute("INSERT INTO transactions (id, kind, actor, started, first_event) VALUES (?, ?, ?, ?, ?)",
+                      (txn, kind, actor, now, first))
+        self.txns.started(txn, kind, actor, flow=flow)
+        for box_no in boxes:  # held from now on, so it cannot end before its doors have opened and shut
+            self.txns.door_commanded(txn, box_no)
+        return txn
+
+    def _maintenance_txn(self, actor: str, boxes: list[str]) -> None:
+        """A maintainer's opening is filmed: in the current flow's clip, else in one of its own."""
+        if self.txns.current is None:
+            self._begin_txn("maintenance", actor, flow=False, boxes=tuple(boxes))
+
+    def _txn_complete(self, txn: str) -> None:
+        try:
+            with self._tx() as c:
+                c.execute("UPDATE transactions SET ended = ? WHERE id = ?", (self.clock.now(), txn))
+        except StorageFailure as e:  # the clip still gets recorded; only the end time is missing
+            log.error("transaction %s: %s", txn, e)
+
+    def record_clip(self, *, txn: str, part: int, kind: str, path: str | Path, started: float, ended: float,
+                    txn_started: float, preroll_s: float, frames: int, bytes: int, sha256: str,
+                    boxes: tuple[str, ...] | list[str], complete: bool, note: str = "") -> Clip:
+        """A finished clip: its row, the parcels it shows, and a ``clip_recorded`` event with its hash."""
+        with self._tx() as c:
+            return clips.record(c, self, txn=txn, part=part, kind=kind, file=self.clip_file(path),
+                                started=started, ended=ended, txn_started=txn_started, preroll_s=preroll_s,
+                                frames=frames, size=bytes, sha256=sha256, boxes=tuple(boxes),
+                                complete=complete, note=note)
+
+    def clip_file(self, path: str | Path) -> str:
+        """A clip's name as stored: relative to the video directory when inside it."""
+        p = Path(path)
+        try:
+            return p.resolve().relative_to(self.video_dir.resolve()).as_posix()
+        except ValueError:
+            return str(p)
+
+    @property
+    def video_dir(self) -> Path:
+        return self.config.video_dir
+
+    def clip_path(self, clip: Clip) -> Path:
+        return self.video_dir / clip.file
+
+    def clips(self, tracking: str | None = None, box: str | None = None, day: date | None = None,
+              limit: int = 200) -> list[Clip]:
+        """Newest first; deleted clips are listed too (``deleted_at`` set), their hashes stay in the log."""
+        box_no = self.box_no(box) if box else None
+        if box and box_no is None:
+            return []
+        return clips.query(self.store.conn, tracking=tracking, box=box_no, day=day, limit=limit)
+
+    def apply_retention(self, free_bytes: Callable[[Path], int] | None = None) -> list[Clip]:
+        """Delete clips past their age or beyond the quota, oldest first, never one held by an open dispute;
+        and, while the disk is short of the reserve, more of the oldest. One event lists what went."""
+        return clips.apply_retention(self, free_bytes)
+
+    def adopt_orphan_clips(self) -> list[Clip]:
+        """At start-up: clips on disk whose row was lost are registered from their sidecar."""
+        return clips.adopt_orphans(self)
 
     # ------------------------------------------------------------------------------------------ queries
 
