@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import __version__, audit
+from . import __version__, audit, evidence, evidence_check
 from .clock import SystemClock
 from .config import Config, ConfigError, default_config_path, load
 from .keys import Keyring, SecretError
@@ -90,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=None, help="newest N events only")
     ev.add_argument("--json", action="store_true", help="one JSON object per line")
     ev.set_defaults(func=cmd_events)
+
+    evd = sub.add_parser("evidence", parents=[common],
+                         help="export a parcel's evidence bundle (timeline, audit events with chain proof, clips), "
+                              "or verify one")
+    evd.add_argument("tracking", nargs="?", metavar="TRACKING", help="the parcel's tracking number")
+    evd.add_argument("--out", metavar="F.zip", help="write the bundle here")
+    evd.add_argument("--verify", metavar="F.zip", help="check a bundle; exit 1 naming everything that does not match")
+    evd.add_argument("--against-cabinet", action="store_true",
+                     help="with --verify: also check the bundle's chain head against this cabinet's audit log")
+    evd.set_defaults(func=cmd_evidence)
     return p
 
 
@@ -202,3 +212,59 @@ def cmd_events(args: argparse.Namespace) -> int:
         ctx.store.close()
 
 
+def cmd_evidence(args: argparse.Namespace) -> int:
+    if args.verify is not None:
+        if args.tracking is not None or args.out is not None:
+            raise CliError("evidence: --verify F.zip takes no TRACKING and no --out")
+        return _verify_evidence(args)
+    if args.against_cabinet:
+        raise CliError("evidence: --against-cabinet goes with --verify F.zip")
+    if args.tracking is None or args.out is None:
+        raise CliError("evidence: give TRACKING --out F.zip to export, or --verify F.zip to check")
+    ctx = _ctx(args)
+    try:
+        service = ctx.service()
+        built = evidence.build(service, args.tracking, args.out)
+        service.evidence_exported(built.tracking, built.fingerprint, str(built.path))  # who saw what, logged
+    finally:
+        ctx.store.close()
+    print(f"evidence for parcel {built.tracking} written to {built.path} ({built.size:,} bytes)")
+    print(f"  {built.parcels} parcel record(s), {built.events} events; chain proof from event {built.chain_from}"
+          f" to the head, event {built.head_id} ({built.head_hash[:16]}…)")
+    for line in built.clips:
+        print(f"  clip {line}")
+    if not built.clips:
+        print("  no clips of this parcel")
+    print(f"  bundle fingerprint (SHA-256 of SHA256SUMS): {built.fingerprint}")
+    for w in built.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return EXIT_FAIL if built.warnings else EXIT_OK
+
+
+def _verify_evidence(args: argparse.Namespace) -> int:
+    if args.against_cabinet:
+        ctx = _ctx(args)
+        try:
+            v = evidence_check.verify(args.verify, against=ctx.store.conn, cabinet_id=ctx.config.cabinet_id)
+        finally:
+            ctx.store.close()
+    else:
+        v = evidence_check.verify(args.verify)
+    if not v.readable:
+        print(f"error: {v.problems[0]}", file=sys.stderr)
+        return EXIT_FAIL
+    if not v.ok:
+        print(f"evidence NOT verified: {args.verify} ({len(v.problems)} problem(s))", file=sys.stderr)
+        for p in v.problems:
+            print(f"  {p}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"evidence ok: parcel {v.tracking}, cabinet {v.cabinet}")
+    print(f"  {v.events} events, linked through chain events {v.chain_from}–{v.head_id} to the head "
+          f"{v.head_hash[:16]}…")
+    print(f"  clips matching the audit log: {', '.join(v.clips_included) or 'none'}")
+    for line in v.clips_unavailable:
+        print(f"  clip {line}")
+    if v.against:
+        print(f"  {v.against}")
+    print(f"  bundle fingerprint (SHA-256 of SHA256SUMS): {v.fingerprint}")
+    return EXIT_OK

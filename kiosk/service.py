@@ -643,6 +643,10 @@ class CabinetService:
             return self.unlock_failed(p.box_no, error) or p
         return p
 
+    def device_state(self, device: str, ok: bool, message: str) -> None:
+        """A device came back or failed (camera, recorder): the log explains a gap in the video."""
+        self._log_only("device_ok" if ok else "device_fault", None, device=device, message=message[:200])
+
     def _log_only(self, kind: str, p: Parcel | None, **data: Any) -> None:
         with self._tx() as c:
             self._event(c, kind, "device", p, **data)
@@ -788,6 +792,11 @@ class CabinetService:
         """Delete clips past their age or beyond the quota, oldest first, never one held by an open dispute;
         and, while the disk is short of the reserve, more of the oldest. One event lists what went."""
         return clips.apply_retention(self, free_bytes)
+
+    def evidence_exported(self, tracking: str, fingerprint: str, path: str, actor: str = "operator") -> None:
+        """An evidence bundle left the cabinet: which parcel, which exact bundle, where to."""
+        with self._tx() as c:
+            self._event(c, "evidence_exported", actor, tracking=tracking, fingerprint=fingerprint, path=path)
 
     def adopt_orphan_clips(self) -> list[Clip]:
         """At start-up: clips on disk whose row was lost are registered from their sidecar."""
