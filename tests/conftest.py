@@ -14,7 +14,12 @@ os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 
 # Importing OpenCV starts its process-lifetime worker pool (two native threads). Do it before any test is
 # watched, so the guard below sees only threads a test itself started and should have stopped.
-import cv2  # noqa: E402,F401
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+# OpenCV's pool grows by one thread at its first colour conversion (the recorder, the scanner and the clip
+# player all convert): grow it now, not inside whichever test happens to convert first.
+cv2.cvtColor(np.zeros((240, 320, 3), np.uint8), cv2.COLOR_BGR2YUV_I420)
 
 # Threads that Qt, glib or Python's own machinery start once per process and keep: not ours to stop.
 PROCESS_THREADS = ("QDBus", "QXcb", "Thread (pooled)", "gmain", "gdbus", "dconf", "pool-", "pytest_timeout",

@@ -1,0 +1,141 @@
+"""One MP4 clip being written from the shared encoder's packets, hashed as it goes out.
+
+Why it is built this way:
+
+- Each clip is only a muxer: the encoder's packets (``hardware.h264``) go into an MP4 stream made by
+  ``add_mux_stream`` (no second encoder), which takes the H.264 parameter sets from the first keyframe.
+- Clips are fragmented MP4 (a fragment per keyframe, written strictly front to back). Ordinary players, OpenCV
+  and PyAV read them, and a file cut by a power failure still plays up to its last second, where a classic MP4
+  without its trailing index would be lost. Writing front to back also lets the SHA-256 be computed while
+  writing, so closing a 10-minute clip does not stall the encoder by re-reading it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import av
+
+from hardware.h264 import TIME_BASE
+
+log = logging.getLogger(__name__)
+
+MP4_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+
+
+class HashingFile:
+    """The file object PyAV writes an MP4 through: hashes and counts bytes as they go out, front to back."""
+
+    def __init__(self, path: Path) -> None:
+        self.file: BinaryIO = open(path, "xb")  # noqa: SIM115 - closed by close(); "x": never overwrite a clip
+        self.sha = hashlib.sha256()
+        self.size = 0
+        self.sequential = True  # False once the muxer seeks back: then the hash is taken from the file
+
+    def write(self, data: bytes) -> int:
+        n = self.file.write(data)
+        if self.sequential:
+            self.sha.update(data)
+        self.size = max(self.size, self.file.tell())
+        return n
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        pos = self.file.seek(offset, whence)
+        if pos != self.size:
+            self.sequential = False
+        return pos
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class ClipWriter:
+    """One MP4 being written: packets from the shared encoder, timestamps rebased so the file starts at 0."""
+
+    def __init__(self, path: Path, width: int, height: int, *, metadata: dict[str, str]) -> None:
+        self.path = path
+        self._file = HashingFile(path)
+        try:
+            self._out: Any = av.open(self._file, "w", format="mp4", options=MP4_OPTIONS)
+            self._out.metadata.update(metadata)
+            self._stream = self._out.add_mux_stream("h264", width=width, height=height)
+            self._stream.time_base = TIME_BASE
+        except BaseException:
+            self._file.close()
+            raise
+        self._base: int | None = None
+        self._closed = False
+        self.failed = False  # a write raised: the file holds less than was muxed
+
+    def write(self, data: bytes, pts: int, keyframe: bool, duration: int) -> None:
+        if self._base is None:
+            self._base = pts
+        packet = av.Packet(data)
+        packet.pts = packet.dts = pts - self._base
+        packet.duration = duration
+        packet.is_keyframe = keyframe
+        packet.time_base = TIME_BASE
+        packet.stream = self._stream
+        try:
+            self._out.mux(packet)
+        except BaseException:
+            self.failed = True
+            raise
+
+    def close(self) -> tuple[int, str]:
+        """Finish the file durably; returns (bytes, sha256). Raises OSError/av.FFmpegError if writing fails."""
+        self._closed = True
+        try:
+            self._out.close()
+            self._file.flush()
+            os.fsync(self._file.file.fileno())
+        finally:
+            self._file.close()
+        if self._file.sequential and self._file.size == self.path.stat().st_size:
+            return self._file.size, self._file.sha.hexdigest()
+        return self.path.stat().st_size, file_sha256(self.path)
+
+    def abort(self) -> None:
+        """Close after a failure, as far as possible (never raises)."""
+        if self._closed:
+            return
+        self._closed = True
+        for close in (self._out.close, self._file.close):
+            try:
+                close()
+            except Exception:  # noqa: BLE001 - the write already failed; this is clean-up
+                log.debug("closing %s after a failure", self.path, exc_info=True)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def playable_frames(path: Path) -> int:
+    """How many video packets a (damaged) clip holds, 0 if its first one does not decode."""
+    count = 0
+    try:
+        with av.open(str(path)) as c:
+            for packet in c.demux(video=0):
+                if not packet.size:
+                    continue
+                if count == 0 and not packet.decode():
+                    return 0
+                count += 1
+    except Exception:  # noqa: BLE001 - a cut file ends somewhere in its last fragment: count what came before
+        log.debug("reading %s stopped after %d packets", path, count, exc_info=True)
+    return count
