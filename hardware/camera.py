@@ -105,6 +105,8 @@ class SyntheticSource:
         self.width, self.height, self.fps = width, height, float(fps)
         self._clock = clock
         self._unplugged = False
+        self._held: np.ndarray | None = None  # what hold() was given (read-only)
+        self._held_bgr: np.ndarray | None = None  # the same, framed and fitted, ready to paste
         self._opened = False
         self._index = -1  # keeps counting across reopen: the pattern does not jump back after a replug
         bar_w = -(-width // len(_BARS_BGR))
@@ -122,6 +124,38 @@ class SyntheticSource:
     @property
     def unplugged(self) -> bool:
         return self._unplugged
+
+    def hold(self, image: np.ndarray | None) -> None:
+        """Simulation switch (tests, simulator panel): hold ``image`` (grey or BGR uint8, e.g. a label from
+        ``hardware.labels``) in front of the camera, centred on a white quiet zone in every frame rendered
+        from now on, scaled down to fit between the bands if needed; ``hold(None)`` takes it away. Any thread:
+        the prepared picture is swapped in as one reference."""
+        if image is None:
+            self._held_bgr = self._held = None
+            return
+        img = np.asarray(image)
+        if img.dtype != np.uint8 or img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (1, 3)):
+            raise ValueError(f"hold() needs a uint8 grey or BGR image, got {img.dtype} {img.shape}")
+        held = img.copy()
+        held.flags.writeable = False
+        bgr = cv2.cvtColor(img.reshape(img.shape[:2]), cv2.COLOR_GRAY2BGR) if img.ndim == 2 or img.shape[2] == 1 \
+            else img.copy()
+        quiet = max(8, round(0.04 * max(bgr.shape[:2])))
+        bgr = cv2.copyMakeBorder(bgr, quiet, quiet, quiet, quiet, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+        room_w, room_h = self.width - 4, self.height - 2 * self._band() - 4
+        scale = min(1.0, room_w / bgr.shape[1], room_h / bgr.shape[0])
+        if scale < 1.0:
+            size = (max(1, int(bgr.shape[1] * scale)), max(1, int(bgr.shape[0] * scale)))
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+        self._held_bgr, self._held = bgr, held
+
+    @property
+    def held(self) -> np.ndarray | None:
+        """The image being held to the camera (as given, read-only), or None."""
+        return self._held
+
+    def _band(self) -> int:
+        return max(24, int(36 * self._text_scale), 3 * self._block)
 
     def open(self) -> None:
         if self._unplugged:
@@ -148,13 +182,18 @@ class SyntheticSource:
         w, h, b = self.width, self.height, self._block
         offset = (index * 4) % (self._bars.shape[1] // 2)
         frame = self._bars[:, offset:offset + w].copy()
-        band = max(24, int(36 * self._text_scale), 3 * b)  # top: index strip; bottom: clock and counter
+        band = self._band()  # top: index strip; bottom: clock and counter
         side = max(16, h // 6)
         span_x, span_y = w - side, h - 2 * band - side
         x = _bounce(index * 5, span_x)
         y = band + _bounce(index * 3, span_y)
         cv2.rectangle(frame, (x, y), (x + side - 1, y + side - 1), (40, 40, 40), -1)
         cv2.rectangle(frame, (x + 3, y + 3), (x + side - 4, y + side - 4), (0, 200, 255), -1)
+        held = self._held_bgr
+        if held is not None:  # over the box, between the bands: the index strip stays readable
+            hh, hw = held.shape[:2]
+            top, left = (h - hh) // 2, (w - hw) // 2
+            frame[top:top + hh, left:left + hw] = held
         frame[:band] = 0
         frame[h - band:] = 0
         bits = index % (1 << INDEX_BITS)

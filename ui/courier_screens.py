@@ -4,6 +4,11 @@ Why pages inside the login and parcel-form screens: the text keyboard needs the 
 height of a 7" 800x480 panel at a 78 px touch size, so a field is typed on a page of its own (field above the
 keyboard, or beside the number keypad) and the form itself is a page of big buttons that show what was typed
 and open the editor again. The same structure is used on 1280x800, so tests and people meet one design.
+
+The tracking-number page also reads the parcel's barcode: the field's row carries a small camera preview and
+one line that invites the courier to hold the label up (``ui/scan_area.py``). The scanner runs only while
+that page is shown. A read fills the field and the courier confirms it with Done as if typed; a code that is
+no tracking number (a pickup QR, anything else) only says so beside the preview.
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QGridLayout, QHBoxLay
                                QListWidget, QPushButton, QScrollArea, QScroller, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
 
+from kiosk import validate
 from kiosk.config import SIZES
+from kiosk.model import InvalidInput
 
+from .scan_area import ScanArea
 from .screen import Screen
 from .widgets import Keypad, TextKeyboard, button
 
@@ -104,15 +112,18 @@ def tight(screen: Screen) -> None:
         screen.layout().setSpacing(10)
 
 
-def text_page(label: QLabel, field: QLineEdit, kbd: TextKeyboard, app: "App") -> QWidget:
-    """A field above the full-width text keyboard."""
+def text_page(label: QLabel, field: QLineEdit, kbd: TextKeyboard, app: "App",
+              beside: QWidget | None = None) -> QWidget:
+    """A field above the full-width text keyboard (and ``beside`` it, sharing the row, if given)."""
     page = QWidget()
     v = QVBoxLayout(page)
     v.setContentsMargins(0, 0, 0, 0)
     v.setSpacing(6 if compact(app) else app.metrics["pad"])
     row = QHBoxLayout()
     row.addWidget(label)
-    row.addWidget(field, 1)
+    row.addWidget(field, 2 if beside is not None else 1)
+    if beside is not None:
+        row.addWidget(beside, 3)
     if compact(app):  # the keyboard is the touch target here; the field only shows what was typed
         field.setStyleSheet("QLineEdit { min-height: 0px; }")
         field.setFixedHeight(46)
@@ -415,6 +426,8 @@ class FormScreen(Screen):
         self.flow = flow
         self._size = "M"
         self._accessible = False
+        self._entered = False
+        self._scan: tuple[str, str] = ("", "")  # what the last read meant ("read" | "pickup_code" | "not_tracking"), its text
         super().__init__(app)
 
     def build(self) -> None:
@@ -426,7 +439,12 @@ class FormScreen(Screen):
         self.kbd.target = self.tracking
         self.kbd.done.connect(self.show_summary)
         self.tracking.returnPressed.connect(self.show_summary)
-        self.tracking_page = text_page(self.tracking_label, self.tracking, self.kbd, self.app)
+        m = self.app.metrics
+        # The preview as tall as the field's row: the keyboard needs the rest of a 7" panel, where that row is
+        # 34 px, so the line beside it is set smaller there (two lines must fit).
+        self.scan = ScanArea(self.kiosk, "courier.scan", preview=(128, 96), elastic=True, min_height=30,
+                             font_px=13 if compact(self.app) else m["f_small"])
+        self.tracking_page = text_page(self.tracking_label, self.tracking, self.kbd, self.app, beside=self.scan)
 
         self.phone_page = QWidget()
         prow = QHBoxLayout(self.phone_page)
@@ -480,19 +498,34 @@ class FormScreen(Screen):
             self.pages.addWidget(p)
         self.body_layout.addWidget(self.pages, 1)
         self.tracking.textChanged.connect(self._update)
+        self.tracking.textChanged.connect(self._typed)
         self.phone.textChanged.connect(self._update)
         self.pages.currentChanged.connect(lambda _i: self._update())
 
     def retranslate(self) -> None:
         self.tracking_label.setText(self.tr("Tracking number"))
-        self.tracking.setPlaceholderText(self.tr("as on the label"))
+        self._label_row()
         self.phone_label.setText(self.tr("Recipient's phone (optional)"))
         self.phone_done.setText(self.tr("Done"))
         self.consent.setText(self.tr("The recipient agreed to locker delivery"))
         self.back.setText(self.tr("Back"))
         self.open.setText(self.tr("Open a box"))
         self.message.refresh()
+        self._render_scan()
         self._update()
+
+    def _render_scan(self) -> None:
+        kind, _text = self._scan
+        if kind == "read":
+            line = self.tr("Read from the label. Check it, then tap Done.")
+        elif kind == "pickup_code":
+            line = self.tr("A customer's pickup code, not a parcel label.")
+        elif kind == "not_tracking":
+            line = self.tr("Not a tracking number. Hold the parcel label, or type it.")
+        else:
+            line = self.tr("Or hold the parcel's barcode to the camera")
+        self.scan.hint.setText(line)
+        self.scan.set_alert(kind in ("pickup_code", "not_tracking"))
 
     def _update(self) -> None:
         page = self.pages.currentWidget()
@@ -522,20 +555,69 @@ class FormScreen(Screen):
         self.pages.fit_to(page)
         self._headings(page)
         self.pages.setCurrentWidget(page)
+        self._scanning(self._entered and page is self.tracking_page)
+
+    def _scanning(self, on: bool) -> None:
+        """The camera reads labels only while the tracking number is being entered."""
+        if on and not self.scan.scanning:
+            self.scan.start(self._code_read)
+        elif not on:
+            self.scan.stop()
+        self._label_row()
+
+    def _label_row(self) -> None:
+        """On a 7" panel the field's row is 34 px high: with the camera beside the field, the field's name
+        moves into the field (as its placeholder) so the line beside the preview fits on one line."""
+        squeeze = compact(self.app) and self.scan.isVisibleTo(self)
+        self.tracking_label.setVisible(not squeeze)
+        self.tracking.setPlaceholderText(self.tr("Tracking number") if squeeze else self.tr("as on the label"))
 
     def reset(self) -> None:
         self.tracking.clear()
         self.phone.clear()
         self.consent.setChecked(False)
         self.message.clear_text()
+        self._set_scan("")
         self._show(self.tracking_page)
 
     def enter(self, **context: Any) -> None:
         self._size = str(context.get("size", self._size))
         self._accessible = bool(context.get("accessible", False))
+        self._entered = True
         self.reset()
         self._update()
         self.tracking.setFocus()
+
+    def leave(self) -> None:
+        self._entered = False
+        self._scanning(False)
+
+    # ---- the camera reads the label ------------------------------------------------------------------
+
+    def _set_scan(self, kind: str, text: str = "") -> None:
+        self._scan = (kind, text)
+        self._render_scan()
+
+    def _code_read(self, kind: str, text: str) -> None:  # noqa: ARG002 (a tracking number may come as a QR too)
+        if self.pages.currentWidget() is not self.tracking_page:
+            return
+        if text.startswith("PLK1:"):
+            self._set_scan("pickup_code")
+            return
+        try:
+            number = validate.tracking(text)
+        except InvalidInput:
+            self._set_scan("not_tracking")
+            return
+        self._set_scan("read", number)
+        self.tracking.setText(number)
+        self.tracking.setFocus()
+
+    def _typed(self, text: str) -> None:
+        """Typing makes the last read's note stale ("read from the label" untrue): back to the invitation."""
+        kind, read = self._scan
+        if kind and not (kind == "read" and text == read):
+            self._set_scan("")
 
     def edit_tracking(self) -> None:
         self._show(self.tracking_page)

@@ -4,6 +4,11 @@ Why they are dumb: each screen renders what the flow (``ui/customer.py``) tells 
 the flow calls the service. Every text that depends on a result (tries left, a countdown, which box) is kept
 as data and re-rendered in ``retranslate()``, so switching language mid-journey rewrites the whole screen.
 Screens showing an open door hold the session: inactivity must not leave a customer with an open box.
+
+The pickup page also reads the QR code of the courier's message (``kiosk.passwords.qr_payload``:
+"PLK1:cabinet:box:password") held to the camera: it fills box and password and submits them through the same
+signal as the "Open the box" button, so a wrong password counts exactly like a typed one. A QR for another
+cabinet, or any other code, is refused with a sentence on screen and nothing is submitted.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPush
 from kiosk.passwords import ALPHABETS
 from kiosk.validate import REASONS
 
+from .scan_area import ScanArea
 from .screen import Screen
 from .widgets import Countdown, Keypad, button
 
@@ -32,6 +38,21 @@ def _label(name: str, wrap: bool = True) -> QLabel:
 def _ends(tracking: str) -> str:
     """Only the last four characters of a tracking number are shown (enough to recognise it)."""
     return "…" + tracking[-4:]
+
+
+PICKUP_QR = "PLK1:"
+
+
+def parse_pickup_qr(text: str) -> tuple[str, str, str] | None:
+    """"PLK1:cabinet:box:password" → (cabinet, box, password); None for anything else. The cabinet id may
+    itself hold colons, box and password do not."""
+    if not text.startswith(PICKUP_QR):
+        return None
+    parts = text[len(PICKUP_QR):].rsplit(":", 2)
+    if len(parts) != 3 or not all(parts):
+        return None
+    cabinet, box, password = parts
+    return cabinet, box.strip().upper(), password.strip()
 
 
 class PickupScreen(Screen):
@@ -104,10 +125,16 @@ class PickupScreen(Screen):
         for b in (self.back, self.submit):
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
+        # The camera reads the handheld's QR: a preview with the invitation beside it, in the room under the
+        # fields (it gives way to a message on a 7" panel).
+        self.scan = ScanArea(self.kiosk, "pickup.scan", preview=(128, 96) if compact else (192, 144),
+                             font_px=m["f_small"], elastic=True, hint_first=False)
+
         left = QVBoxLayout()
         left.setSpacing(m["pad"])
         left.addLayout(form)
         left.addLayout(msg_row)
+        left.addWidget(self.scan, 100)  # the room left over, up to its full size, goes to the preview
         left.addStretch(1)
         left.addLayout(actions)
 
@@ -140,6 +167,7 @@ class PickupScreen(Screen):
         self.show_pw.setText(self.tr("Hide") if self.show_pw.isChecked() else self.tr("Show"))
         self.back.setText(self.tr("Back"))
         self.submit.setText(self.tr("Open the box"))
+        self.scan.hint.setText(self.tr("Or hold the QR code your courier sent to the camera"))
         self._render_message()
 
     def _render_message(self) -> None:
@@ -156,9 +184,15 @@ class PickupScreen(Screen):
             text = self.tr("Too many wrong tries. Please wait:")
         elif kind == "ready":
             text = self.tr("You can try again now.")
+        elif kind == "qr_foreign":
+            text = self.tr("This QR code is for cabinet {cabinet}, not this one.").format(cabinet=arg)
+        elif kind == "qr_invalid":
+            text = self.tr("This is not a pickup QR code. Use the one your courier sent, or type the box number "
+                           "and password.")
         else:
             text = ""
         self.message.setText(text)
+        self.message.setVisible(bool(text))  # an empty line would take the camera preview's room
 
     # ---- state -----------------------------------------------------------------------------------------
 
@@ -171,11 +205,33 @@ class PickupScreen(Screen):
         self._set_shown(False)
         self._select(self.box)
         self._update_submit()
+        self.scan.start(self._code_read)
 
     def leave(self) -> None:
+        self.scan.stop()
         self.password.clear()  # a password never stays on screen for the next person
         self._set_shown(False)
         self.wait.stop()
+
+    def _code_read(self, kind: str, text: str) -> None:  # noqa: ARG002 (only what it says matters)
+        """A code held to the camera: a pickup QR for this cabinet is entered and submitted as if typed."""
+        parsed = parse_pickup_qr(text)
+        waiting = self.wait.isVisibleTo(self) and self.wait.remaining() > 0  # its message and countdown stay
+        if parsed is not None and parsed[0] != self.kiosk.config.cabinet_id:
+            if not waiting:
+                self._set_message("qr_foreign", parsed[0][:24])  # whatever a stranger's code says: keep it short
+            return
+        if parsed is None or parsed[1] not in self._boxes or len(parsed[2]) != self._length:
+            if not waiting:
+                self._set_message("qr_invalid")
+            return
+        _cabinet, box, password = parsed
+        if self._message[0] in ("qr_foreign", "qr_invalid"):
+            self._set_message("")
+        self.box.setText(box)
+        self.password.setText(password)
+        self._select(self.password)
+        self._submit()  # the same path as the button (a throttle wait still holds it back)
 
     def _set_message(self, kind: str, arg: Any = None) -> None:
         self._message = (kind, arg)

@@ -6,10 +6,15 @@ answering, exactly as on a cabinet. So every control here moves an emulator (the
 boards on their ptys, the synthetic camera), and every state shown is read back from what the kiosk itself
 sees (its lock bank, its device reports, the messages its handheld transport delivered). It is a desktop
 tool, not a touch screen: compact, scrollable, its own window.
+
+Hands in front of the camera: with the synthetic camera, the panel can hold a parcel label (Code 128 of a
+made-up tracking number) or the newest handheld message's pickup QR up to it (``SyntheticSource.hold``), so
+the kiosk's scanner reads them exactly as it would read paper and phones at a cabinet.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +24,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from hardware import labels
 from hardware.simulated import board_lock
 
 from .simulator_handheld import HandheldView
@@ -192,6 +198,30 @@ class SimulatorPanel(QWidget):
         gl.addWidget(self.fp_fault, 3, 1)
         gl.setColumnStretch(1, 1)
         self.body.addWidget(self.faults_box)
+        self._build_hold()
+
+    def _build_hold(self) -> None:
+        self.hold_box = QGroupBox()
+        hl = QGridLayout(self.hold_box)
+        can = hasattr(self.source, "hold")
+        self.hold_label = QPushButton()
+        self.hold_label.setObjectName("sim.hold.label")
+        self.hold_label.clicked.connect(self.hold_parcel_label)
+        self.hold_qr = QPushButton()
+        self.hold_qr.setObjectName("sim.hold.qr")
+        self.hold_qr.clicked.connect(self.hold_handheld_qr)
+        self.hold_none = QPushButton()
+        self.hold_none.setObjectName("sim.hold.none")
+        self.hold_none.clicked.connect(self.take_away)
+        for i, b in enumerate((self.hold_label, self.hold_qr, self.hold_none)):
+            b.setEnabled(can)
+            hl.addWidget(b, 0, i)
+        self.hold_state = QLabel()
+        self.hold_state.setObjectName("sim.hold.state")
+        self.hold_state.setWordWrap(True)
+        hl.addWidget(self.hold_state, 1, 0, 1, 3)
+        self._holding: Callable[[], str] | None = None
+        self.body.addWidget(self.hold_box)
 
     def _build_doors(self) -> None:
         self.doors_box = QGroupBox()
@@ -250,6 +280,11 @@ class SimulatorPanel(QWidget):
         for combo in (self.lock_fault, self.fp_fault):
             for i in range(combo.count()):
                 combo.setItemText(i, names[combo.itemData(i) or "none"])
+        self.hold_box.setTitle(self.tr("In front of the camera"))
+        self.hold_label.setText(self.tr("Hold a parcel label"))
+        self.hold_qr.setText(self.tr("Hold the newest handheld QR"))
+        self.hold_none.setText(self.tr("Take it away"))
+        self._say_holding(self._holding)
         self.doors_box.setTitle(self.tr("Doors (your hands at the cabinet)"))
         heads = (self.tr("Box"), self.tr("Door"), self.tr("IR"), self.tr("Hand"), self.tr("Item"))
         for i, h in enumerate(self.headers):
@@ -386,6 +421,43 @@ class SimulatorPanel(QWidget):
         if hasattr(self.source, "set_unplugged"):
             self.source.set_unplugged(unplug)
         self._refresh_devices()
+
+    def _say_holding(self, text: Callable[[], str] | None) -> None:
+        """What is in front of the camera, kept as a callable so it follows a language change."""
+        self._holding = text
+        if text is not None:
+            self.hold_state.setText(text())
+        elif hasattr(self.source, "hold"):
+            self.hold_state.setText(self.tr("Nothing is held to the camera."))
+        else:
+            self.hold_state.setText(self.tr("Only the synthetic camera can be shown a code."))
+
+    def hold_parcel_label(self) -> str | None:
+        """Hold a Code 128 label of a new made-up tracking number to the camera (and return the number)."""
+        if not hasattr(self.source, "hold"):
+            return None
+        tracking = "SF" + "".join(secrets.choice("0123456789") for _ in range(10))
+        self.source.hold(labels.code128(tracking, module_px=3))
+        self._say_holding(lambda: self.tr("Holding a parcel label: {tracking}").format(tracking=tracking))
+        return tracking
+
+    def hold_handheld_qr(self) -> str | None:
+        """Hold the pickup QR of the newest handheld message that has one (and return its box)."""
+        if not hasattr(self.source, "hold"):
+            return None
+        newest = next((m for m in reversed(self.kiosk.messages) if m.get("qr")), None)
+        if newest is None:
+            self._say_holding(lambda: self.tr("No handheld message with a QR code has arrived yet."))
+            return None
+        self.source.hold(labels.qr(str(newest["qr"]), module_px=6))
+        box = str(newest.get("box", "?"))
+        self._say_holding(lambda: self.tr("Holding the handheld's QR code for box {box}").format(box=box))
+        return box
+
+    def take_away(self) -> None:
+        if hasattr(self.source, "hold"):
+            self.source.hold(None)
+        self._say_holding(None)
 
     def _lock_fault_chosen(self, index: int) -> None:
         if self.sim is not None:

@@ -23,6 +23,10 @@
         <translation>本柜错误尝试次数过多。请等待 {seconds} 秒后再试。</translation>
     </message>
     <message>
+        <source>The camera is offline, so deposits are paused at this cabinet. Returns still work. Please call support.</source>
+        <translation>摄像头离线，本柜暂停投递。退件仍可取回。请联系客服。</translation>
+    </message>
+    <message>
         <source>That tracking number does not look right: use 4 to 40 letters, digits or '-'.</source>
         <translation>运单号格式不正确：请输入 4 到 40 位字母、数字或“-”。</translation>
     </message>
@@ -133,6 +137,10 @@
         <translation>运单号</translation>
     </message>
     <message>
+        <source>Not a tracking number. Hold the parcel label, or type it.</source>
+        <translation>不是运单号。请对准包裹面单，或手动输入。</translation>
+    </message>
+    <message>
         <source>as on the label</source>
         <translation>与面单一致</translation>
     </message>
@@ -155,6 +163,18 @@
     <message>
         <source>Open a box</source>
         <translation>开箱投递</translation>
+    </message>
+    <message>
+        <source>Read from the label. Check it, then tap Done.</source>
+        <translation>已从面单读取。核对无误后点击“完成”。</translation>
+    </message>
+    <message>
+        <source>A customer's pickup code, not a parcel label.</source>
+        <translation>这是收件人的取件码，不是包裹面单。</translation>
+    </message>
+    <message>
+        <source>Or hold the parcel's barcode to the camera</source>
+        <translation>或将面单条码对准摄像头</translation>
     </message>
     <message>
         <source>accessible</source>

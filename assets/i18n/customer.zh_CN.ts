@@ -143,6 +143,18 @@
         <translation>开箱取件</translation>
     </message>
     <message>
+        <source>Or hold the QR code your courier sent to the camera</source>
+        <translation>或将快递员发来的二维码对准摄像头</translation>
+    </message>
+    <message>
+        <source>This QR code is for cabinet {cabinet}, not this one.</source>
+        <translation>此二维码属于快递柜 {cabinet}，不是本柜。</translation>
+    </message>
+    <message>
+        <source>This is not a pickup QR code. Use the one your courier sent, or type the box number and password.</source>
+        <translation>这不是取件二维码。请使用快递员发来的二维码，或输入格口号和取件码。</translation>
+    </message>
+    <message>
         <source>Wrong box number or password. 1 try left.</source>
         <translation>格口号或取件码错误，还可以再试 1 次。</translation>
     </message>

@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>HandheldView</name>
@@ -147,6 +146,22 @@
         <translation>模块密码错误</translation>
     </message>
     <message>
+        <source>In front of the camera</source>
+        <translation>摄像头前</translation>
+    </message>
+    <message>
+        <source>Hold a parcel label</source>
+        <translation>出示包裹面单</translation>
+    </message>
+    <message>
+        <source>Hold the newest handheld QR</source>
+        <translation>出示最新手持机二维码</translation>
+    </message>
+    <message>
+        <source>Take it away</source>
+        <translation>拿开</translation>
+    </message>
+    <message>
         <source>Doors (your hands at the cabinet)</source>
         <translation>柜门（模拟在柜前的操作）</translation>
     </message>
@@ -253,6 +268,26 @@
     <message>
         <source>finger lifted</source>
         <translation>手指已抬起</translation>
+    </message>
+    <message>
+        <source>Nothing is held to the camera.</source>
+        <translation>摄像头前没有出示任何东西。</translation>
+    </message>
+    <message>
+        <source>Only the synthetic camera can be shown a code.</source>
+        <translation>只有模拟摄像头可以出示条码。</translation>
+    </message>
+    <message>
+        <source>Holding a parcel label: {tracking}</source>
+        <translation>正在出示包裹面单：{tracking}</translation>
+    </message>
+    <message>
+        <source>No handheld message with a QR code has arrived yet.</source>
+        <translation>手持机还没有收到带二维码的消息。</translation>
+    </message>
+    <message>
+        <source>Holding the handheld's QR code for box {box}</source>
+        <translation>正在出示格口 {box} 的手持机二维码</translation>
     </message>
     <message>
         <source>No password has arrived yet.</source>
