@@ -319,6 +319,7 @@ class MaintScreen(Screen):
     def build(self) -> None:
         from .maintainer_couriers import CouriersTab
         from .maintainer_boxes import BoxesTab
+        from .maintainer_clips import ClipsTab
         from .maintainer_tabs import DevicesTab, LockoutsTab, LogTab, SystemTab
 
         self.title.hide()  # the tab bar says where you are; 800x480 needs the height
@@ -335,7 +336,8 @@ class MaintScreen(Screen):
         self.log = LogTab(self)
         self.lockouts = LockoutsTab(self)
         self.system = SystemTab(self)
-        for tab in (self.devices, self.boxes, self.couriers, self.log, self.lockouts, self.system):
+        self.clips = ClipsTab(self)
+        for tab in (self.devices, self.boxes, self.couriers, self.log, self.lockouts, self.system, self.clips):
             self.tabs.addTab(tab, "")
         self.confirm = MaintConfirm(self)
         self.pages.addWidget(self.tabs)
@@ -356,7 +358,7 @@ class MaintScreen(Screen):
     def retranslate(self) -> None:
         self.exit.setText(self.tr("Exit"))
         for i, text in enumerate((self.tr("Devices"), self.tr("Boxes"), self.tr("Couriers"), self.tr("Log"),
-                                  self.tr("Lockouts"), self.tr("System"))):
+                                  self.tr("Lockouts"), self.tr("System"), self.tr("Video"))):
             self.tabs.setTabText(i, text)
 
     # ---- life cycle ------------------------------------------------------------------------------------
@@ -383,7 +385,8 @@ class MaintScreen(Screen):
         self.focus(False)
 
     def holds_session(self) -> bool:
-        return self.couriers.enrolling()  # a finger enrolment must not be cut off by inactivity
+        # a finger enrolment or a clip being watched must not be cut off by inactivity
+        return self.couriers.enrolling() or self.clips.player.is_playing
 
     def flow_checks(self) -> None:
         self.devices.run_checks(quiet=True)

@@ -153,6 +153,188 @@
     </message>
 </context>
 <context>
+    <name>ClipPlayer</name>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Opening the video…</source>
+        <translation>正在打开视频…</translation>
+    </message>
+    <message>
+        <source>The video file is missing: {file}</source>
+        <translation>视频文件缺失：{file}</translation>
+    </message>
+    <message>
+        <source>This video cannot be played ({error}).</source>
+        <translation>此视频无法播放（{error}）。</translation>
+    </message>
+    <message>
+        <source>frame {n} / {total} · {time} / {length}</source>
+        <translation>第 {n} / {total} 帧 · {time} / {length}</translation>
+    </message>
+    <message>
+        <source>Checking the file against the audit log…</source>
+        <translation>正在与审计日志核对文件…</translation>
+    </message>
+    <message>
+        <source>SHA-256 {hash}… matches the audit log.</source>
+        <translation>SHA-256 {hash}… 与审计日志一致。</translation>
+    </message>
+    <message>
+        <source>SHA-256 DOES NOT MATCH the audit log: file {file}…, log {log}…. The file was changed after recording.</source>
+        <translation>SHA-256 与审计日志不符：文件 {file}…，日志 {log}…。文件在录制后被改动过。</translation>
+    </message>
+    <message>
+        <source>The file is missing: it cannot be checked against the audit log.</source>
+        <translation>文件缺失：无法与审计日志核对。</translation>
+    </message>
+    <message>
+        <source>The file cannot be read ({error}): it cannot be checked.</source>
+        <translation>文件无法读取（{error}）：无法核对。</translation>
+    </message>
+</context>
+<context>
+    <name>ClipsTab</name>
+    <message>
+        <source>Tracking number</source>
+        <translation>运单号</translation>
+    </message>
+    <message>
+        <source>Box</source>
+        <translation>格口</translation>
+    </message>
+    <message>
+        <source>Clear filters</source>
+        <translation>清除筛选</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>近 7 天</translation>
+    </message>
+    <message>
+        <source>All days</source>
+        <translation>全部日期</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Transaction</source>
+        <translation>交易</translation>
+    </message>
+    <message>
+        <source>Tracking</source>
+        <translation>运单号</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>deposit</source>
+        <translation>投递</translation>
+    </message>
+    <message>
+        <source>courier</source>
+        <translation>快递员</translation>
+    </message>
+    <message>
+        <source>pickup</source>
+        <translation>取件</translation>
+    </message>
+    <message>
+        <source>maintenance</source>
+        <translation>维护</translation>
+    </message>
+    <message>
+        <source>return</source>
+        <translation>退件</translation>
+    </message>
+    <message>
+        <source>door forced</source>
+        <translation>异常开门</translation>
+    </message>
+    <message>
+        <source>older than the retention period</source>
+        <translation>超过保留期</translation>
+    </message>
+    <message>
+        <source>over the quota</source>
+        <translation>超出配额</translation>
+    </message>
+    <message>
+        <source>disk almost full</source>
+        <translation>磁盘将满</translation>
+    </message>
+    <message>
+        <source>The clips could not be read</source>
+        <translation>无法读取录像</translation>
+    </message>
+    <message>
+        <source>No clips match these filters.</source>
+        <translation>没有符合筛选条件的录像。</translation>
+    </message>
+    <message>
+        <source>No clips have been recorded yet.</source>
+        <translation>尚未录制任何录像。</translation>
+    </message>
+    <message>
+        <source>Clips found: {n}, newest first. Tap one to play it.</source>
+        <translation>找到 {n} 段录像，最新的在前。点击一段即可播放。</translation>
+    </message>
+    <message>
+        <source>deleted {date} ({reason})</source>
+        <translation>已于 {date} 删除（{reason}）</translation>
+    </message>
+    <message>
+        <source>complete</source>
+        <translation>完整</translation>
+    </message>
+    <message>
+        <source>incomplete: {note}</source>
+        <translation>不完整：{note}</translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>不完整</translation>
+    </message>
+    <message>
+        <source>box {boxes}</source>
+        <translation>格口 {boxes}</translation>
+    </message>
+    <message>
+        <source>Clip {name} was deleted on {date} ({reason}); only its record and hash remain in the log.</source>
+        <translation>录像 {name} 已于 {date} 删除（{reason}）；日志中只保留其记录和哈希值。</translation>
+    </message>
+</context>
+<context>
     <name>CouriersTab</name>
     <message>
         <source>Add a courier</source>
@@ -619,6 +801,10 @@
     <message>
         <source>System</source>
         <translation>系统</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
     </message>
     <message>
         <source>{what}: {why}</source>
