@@ -87,15 +87,42 @@ class Composition:
                 self.camera = CameraWorker(self.camera_thread)
                 self.camera.start()
                 self._stops.append(self.camera.stop)
+            self.recorder = self._recorder(cfg) if source is not None and cfg.video.enabled else None
+            self.scanner = self._scanner() if source is not None else None
             self.service = self.ctx.service(self.locks.bank)
+            self.service.adopt_orphan_clips()  # clips whose log entry a crash or a full disk lost
             self.kiosk = Kiosk(cfg, self.service, locks=self.lock_worker, fingerprint=self.fingerprint,
                                camera=self.camera, simulated=self.locks.simulated, camera_source=source,
-                               fingerprint_emulator=fp.emulator if fp is not None else None)
+                               fingerprint_emulator=fp.emulator if fp is not None else None,
+                               recorder=self.recorder, scanner=self.scanner)
             self._stops.append(self.kiosk.stop)  # stops first: nothing may reach a closed database
             self.app = App(self.kiosk, width, height)
         except BaseException:
             self.stop()
             raise
+
+    def _recorder(self, cfg):
+        """The recorder shares the preview's camera thread. Clips it finalises while shutting down are
+        registered from their sidecars at the next start."""
+        from hardware.recorder import Recorder
+        from hardware.recorder_worker import RecorderWorker
+
+        v = cfg.video
+        recorder = RecorderWorker(Recorder(
+            self.camera_thread, cfg.video_dir, cabinet_id=cfg.cabinet_id, fps=self.camera_thread.fps,
+            preroll_s=v.preroll_s, postroll_s=v.postroll_s, max_clip_s=v.max_clip_s,
+            min_free_bytes=v.min_free_mb * 2**20, crf=v.crf, preset=v.preset))
+        recorder.start()
+        self._stops.append(recorder.stop)
+        return recorder
+
+    def _scanner(self):
+        from hardware.scanner_worker import ScannerWorker
+
+        scanner = ScannerWorker(self.camera_thread)
+        scanner.start()
+        self._stops.append(scanner.stop)
+        return scanner
 
     def recover_when_doors_known(self, attempts: int = 40) -> None:
         """Settle sessions a crash left open once the lock bank has read every door (bounded wait)."""

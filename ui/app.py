@@ -66,7 +66,9 @@ class App(QObject):
         self.window.go("error", message=message)
 
     def _screen_changed(self, name: str) -> None:
-        """The sensor listens for couriers on the home screen only."""
+        """Home ends the flow on video; the sensor listens for couriers on the home screen only."""
+        if name == "home":
+            self.kiosk.end_txn()
         if self.kiosk.fingerprint is not None:
             self.kiosk.fingerprint.listen(name == "home")
 

@@ -77,8 +77,9 @@ class CourierFlow(QObject):
     # ---- entry points ----------------------------------------------------------------------------------
 
     def begin(self, courier: Courier) -> None:
-        """A courier was identified (finger on the home screen, or number + PIN)."""
+        """A courier was identified (finger on the home screen, or number + PIN): their visit is filmed."""
         self.courier = courier
+        self.kiosk.begin_txn("courier", f"courier:{courier.number}")
         self.menu()
 
     def begin_pin(self) -> None:
@@ -138,6 +139,10 @@ class CourierFlow(QObject):
     # ---- deposit ---------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        if not self.kiosk.camera_ok():  # policy: no deposit without video (video.require_camera_for_deposit)
+            self.menu(lambda: self.tr("The camera is offline, so deposits are paused at this cabinet. Returns "
+                                      "still work. Please call support."))
+            return
         self.app.go("courier.size", accessible=self.accessible)
 
     def free_counts(self, accessible: bool) -> dict[str, int]:

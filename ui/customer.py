@@ -52,7 +52,9 @@ class CustomerFlow(QObject):
         self.kiosk.unlock_failed.connect(self._unlock_failed)
 
     def begin(self) -> None:
+        """A customer begins a pickup: filmed from here (with the pre-roll) until the door is shut again."""
         self.parcel = None
+        self.kiosk.begin_txn("pickup", "customer")
         self.app.go("pickup")
 
     # ---- pickup ----------------------------------------------------------------------------------------

@@ -38,11 +38,13 @@ class Kiosk(QObject):
     handheld_message = Signal(object)
     # The language changed: "zh" or "en".
     language_changed = Signal(str)
+    # A clip was recorded and entered in the audit log: the kiosk.model.Clip.
+    clip_recorded = Signal(object)
 
     def __init__(self, config: Config, service: CabinetService, *, locks: Any = None, fingerprint: Any = None,
                  camera: Any = None, simulated: Any = None, camera_source: Any = None,
-                 fingerprint_emulator: Any = None, deliver_to_handheld: bool = True,
-                 tick_ms: int = 30_000) -> None:
+                 fingerprint_emulator: Any = None, recorder: Any = None, scanner: Any = None,
+                 deliver_to_handheld: bool = True, tick_ms: int = 30_000) -> None:
         super().__init__()
         self.config = config
         self.service = service
@@ -52,6 +54,8 @@ class Kiosk(QObject):
         self.simulated = simulated  # hardware.simulated.SimulatedLocks when the board is emulated
         self.camera_source = camera_source  # the FrameSource (SyntheticSource can be "unplugged")
         self.fingerprint_emulator = fingerprint_emulator  # FingerprintEmulator when the sensor is emulated
+        self.recorder = recorder  # hardware.recorder_worker.RecorderWorker or None (no camera, video disabled)
+        self.scanner = scanner  # hardware.scanner_worker.ScannerWorker or None
         self.languages = Languages()
         self.devices: dict[str, tuple[bool, str]] = {}
         self.messages: deque[dict] = deque(maxlen=200)  # what the simulated handheld shows
@@ -69,6 +73,15 @@ class Kiosk(QObject):
         if camera is not None:
             camera.camera_online.connect(lambda: self._device("camera", True, "online"))
             camera.camera_offline.connect(lambda m: self._device("camera", False, m))
+        if recorder is not None:
+            recorder.clip_saved.connect(self._clip_saved)
+            recorder.recorder_fault.connect(lambda m: self._device("recorder", False, m))
+            recorder.recorder_ok.connect(lambda: self._device("recorder", True, "recording"))
+            txns = service.txns
+            self._txn_listeners = ((txns.on_start, self._txn_started), (txns.on_boxes, self._txn_boxes),
+                                   (txns.on_complete, self._txn_complete))
+            for listeners, listener in self._txn_listeners:
+                listeners.append(listener)
         self._ticker = QTimer(self)
         self._ticker.setInterval(tick_ms)
         self._ticker.timeout.connect(self.tick)
@@ -85,6 +98,11 @@ class Kiosk(QObject):
             signals += [self.fingerprint.device_fault, self.fingerprint.device_ok]
         if self.camera is not None:
             signals += [self.camera.camera_online, self.camera.camera_offline]
+        if self.recorder is not None:
+            signals += [self.recorder.clip_saved, self.recorder.recorder_fault, self.recorder.recorder_ok]
+            for listeners, listener in self._txn_listeners:
+                if listener in listeners:
+                    listeners.remove(listener)
         for signal in signals:
             try:
                 signal.disconnect()
@@ -100,12 +118,55 @@ class Kiosk(QObject):
     # ---- periodic --------------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Lockouts that ended, overdue parcels, then hand pending messages to the handheld."""
+        """Lockouts that ended, overdue parcels, clips past retention, then pending messages to the handheld."""
         try:
             self.service.tick()
+            self.service.apply_retention()
         except KioskError as e:
             self.alarm.emit("fault", str(e))
         self.deliver()
+
+    # ---- transactions on video ---------------------------------------------------------------------------
+
+    def begin_txn(self, kind: str, actor: str) -> str | None:
+        """A flow starts (courier identified, customer begins a pickup): its clip starts with the pre-roll."""
+        try:
+            return self.service.begin_txn(kind, actor)
+        except KioskError as e:  # a full disk must not stop a pickup: the events still record it
+            log.error("cannot start transaction: %s", e)
+            return None
+
+    def end_txn(self) -> None:
+        """The screens went home; the clip ends after the flow's doors have closed (plus the post-roll)."""
+        self.service.end_txn()
+
+    def camera_ok(self) -> bool:
+        """Whether deposits may go ahead under the ``video.require_camera_for_deposit`` policy."""
+        if not self.config.video.require_camera_for_deposit:
+            return True
+        return self.camera is not None and self.devices.get("camera", (False, ""))[0]
+
+    def _txn_started(self, txn: str, kind: str, actor: str) -> None:  # noqa: ARG002
+        self.recorder.start_clip(txn, kind, ())
+
+    def _txn_boxes(self, txn: str, boxes: tuple[str, ...]) -> None:
+        self.recorder.set_boxes(txn, boxes)
+
+    def _txn_complete(self, txn: str) -> None:
+        self.recorder.stop_clip(txn)
+
+    def _clip_saved(self, info: Any) -> None:
+        """The recorder finished a file: its hash goes into the audit chain (the sidecar stays as a backup)."""
+        try:
+            clip = self.service.record_clip(
+                txn=info.txn, part=info.part, kind=info.kind, path=info.path, started=info.started,
+                ended=info.ended, txn_started=info.txn_started, preroll_s=info.preroll_s, frames=info.frames,
+                bytes=info.bytes, sha256=info.sha256, boxes=info.boxes, complete=info.complete, note=info.note)
+        except (KioskError, sqlite3.Error) as e:
+            log.error("clip %s could not be entered in the log (registered at the next start): %s", info.path, e)
+            self.alarm.emit("fault", f"recorder: clip {info.txn}-{info.part} not logged: {e}")
+            return
+        self.clip_recorded.emit(clip)
 
     def deliver(self) -> None:
         """The simulated courier handheld: takes delivery of pending outbox messages (until MQTT lands)."""
@@ -156,7 +217,13 @@ class Kiosk(QObject):
         self.unlock_failed.emit(box)
 
     def _device(self, device: str, ok: bool, message: str) -> None:
+        was = self.devices.get(device)
         self.devices[device] = (ok, message)
+        if device in ("camera", "recorder") and (was is None or was[0] != ok or not ok):
+            try:  # a gap in the video is explained in the audit log
+                self.service.device_state(device, ok, message)
+            except KioskError as e:
+                log.error("cannot log %s state: %s", device, e)
         self.device_state.emit(device, ok, message)
         if not ok:
             self.alarm.emit("fault", f"{device}: {message}")

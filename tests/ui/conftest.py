@@ -20,10 +20,15 @@ from tests.core.conftest import PIN
 __all__ = ["PIN", "Harness"]
 
 
-def write_config(tmp_path: Path, language: str = "en", inactivity_s: int = 60) -> Path:
+def write_config(tmp_path: Path, language: str = "en", inactivity_s: int = 60,
+                 edits: dict[str, str] | None = None) -> Path:
+    """The simulated cabinet's config, its data in tmp_path; ``edits``: whole "key = value" lines to swap."""
     text = with_data_dir(default_config_path().read_text(), "state")
     text = text.replace('language = "zh"', f'language = "{language}"')
     text = text.replace("inactivity_s = 60 ", f"inactivity_s = {inactivity_s} ")
+    for old, new in (edits or {}).items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
     p = tmp_path / "cabinet.toml"
     p.write_text(text)
     return p
@@ -32,11 +37,13 @@ def write_config(tmp_path: Path, language: str = "en", inactivity_s: int = 60) -
 class Harness:
     """A running kiosk and a pair of hands."""
 
-    def __init__(self, qtbot, tmp_path: Path, width: int = 1280, height: int = 800, language: str = "en") -> None:
+    def __init__(self, qtbot, tmp_path: Path, width: int = 1280, height: int = 800, language: str = "en",
+                 edits: dict[str, str] | None = None) -> None:
         from kiosk.__main__ import Composition
 
         self.qtbot = qtbot
-        self.comp = Composition(str(write_config(tmp_path, language)), simulate=True, width=width, height=height)
+        self.comp = Composition(str(write_config(tmp_path, language, edits=edits)), simulate=True, width=width,
+                                height=height)
         self.kiosk = self.comp.kiosk
         self.service = self.comp.service
         self.window = self.comp.app.window

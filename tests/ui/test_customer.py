@@ -542,22 +542,12 @@ def test_every_screen_at_800x480(qtbot, tmp_path, language):
         h.stop()
 
 
-@pytest.fixture
-def alnum(monkeypatch):
-    """Passwords of digits and letters (config passwords.alphabet = "alnum")."""
-    plain = conftest.write_config
-
-    def write(tmp_path, language="en", inactivity_s=60):
-        path = plain(tmp_path, language, inactivity_s)
-        path.write_text(path.read_text().replace('alphabet = "digits"', 'alphabet = "alnum"'))
-        return path
-
-    monkeypatch.setattr(conftest, "write_config", write)
+ALNUM_CONFIG = {'alphabet = "digits"': 'alphabet = "alnum"'}  # passwords of digits and letters
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (800, 480)], ids=["1280x800", "800x480"])
-def test_alnum_passwords_get_letter_keys(qtbot, tmp_path, alnum, size):
-    h = Harness(qtbot, tmp_path, *size, language="zh")
+def test_alnum_passwords_get_letter_keys(qtbot, tmp_path, size):
+    h = Harness(qtbot, tmp_path, *size, language="zh", edits=ALNUM_CONFIG)
     h.window.setFixedSize(*size)
     try:
         assert h.kiosk.config.passwords.alphabet == "alnum"
