@@ -152,6 +152,8 @@ class Demo:
         box2, tracking2 = self.deposit("S", "YT2000000002")
         self.pickup(box2, tracking2, self.read_password(tracking2), accept=False)
         self.take_back(box2, tracking2)
+        if self.comp.recorder is not None:
+            self.video(tracking, tracking2)
         self.step("Audit log verifies")
         v = self.svc.verify_log()
         self.check(v.ok, f"the audit chain is broken: {v}")
@@ -163,6 +165,25 @@ class Demo:
             self.say(f"  parcel {p.tracking}  box {p.box_no}  {p.state}{why}  {self.pulses(p.box_no)} unlock pulses")
         self.say(f"  audit log: {v.count} events, hash chain verified; courier handheld: "
                  f"{len(self.panel.handheld.payloads)} messages")
+
+    def video(self, *trackings: str) -> None:
+        """Every transaction ends on video: each parcel has clips whose hashes are in the log, and the refused
+        parcel's evidence bundle (records, chain proof, clips) is exported and verifies."""
+        from kiosk import evidence, evidence_check
+
+        self.step("Every transaction is on video; the refused parcel's evidence bundle verifies")
+        wait_ms = int((self.cfg.video.postroll_s + 8) * 1000)
+        unfilmed = ("SELECT COUNT(*) FROM transactions t WHERE NOT EXISTS (SELECT 1 FROM clips k WHERE k.txn = t.id)")
+        self.h.wait(lambda: not self.svc.txns.open and self.svc.store.query(unfilmed)[0][0] == 0,
+                    "the recorder has saved the clip of every transaction", timeout_ms=wait_ms)
+        for t in trackings:
+            for k in self.svc.clips(tracking=t):
+                self.say(f"  clip {k.txn}-{k.part} ({k.kind}, {k.duration:.1f} s, boxes {' '.join(k.boxes) or 'none'}): "
+                         f"{self.svc.clip_path(k)}")
+        bundle = evidence.build(self.svc, trackings[-1], self.h.out / f"evidence-{trackings[-1]}.zip")
+        verdict = evidence_check.verify(bundle.path)
+        self.check(verdict.ok, f"the evidence bundle verifies ({'; '.join(verdict.problems)})")
+        self.say(f"  evidence bundle: {bundle.path} ({len(bundle.clips)} clips)")
 
     def enrol(self) -> None:
         h = self.h

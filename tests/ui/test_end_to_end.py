@@ -19,6 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from hardware.simulated import board_lock
+from kiosk import evidence_check
 from tests.ui.conftest import Harness
 from ui.simulator import SimulatorPanel
 
@@ -274,3 +275,6 @@ def test_kiosk_demo_command(tmp_path):
     for screen in ("home", "maint_login", "courier_menu", "courier_door", "pickup_locked", "courier_lockouts",
                    "pickup_check", "pickup_reason", "pickup_close", "pickup_thanks", "courier_returns"):
         assert screen in screens, screen
+    bundle = out / "evidence-YT2000000002.zip"
+    assert f"evidence bundle: {bundle} (3 clips)" in r.stdout  # deposit, refusal and take-back, all filmed
+    assert evidence_check.verify(bundle).ok
