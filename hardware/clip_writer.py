@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 import av
 
 from hardware.h264 import TIME_BASE
+from kiosk.clips import file_sha256  # one way to hash a clip, shared with the core that checks it
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +116,6 @@ class ClipWriter:
                 close()
             except Exception:  # noqa: BLE001 - the write already failed; this is clean-up
                 log.debug("closing %s after a failure", self.path, exc_info=True)
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def playable_frames(path: Path) -> int:

@@ -41,9 +41,10 @@ import av
 import numpy as np
 
 from hardware.camera import OFFLINE, ONLINE, FrameCallback, StatusCallback
-from hardware.clip_writer import ClipWriter, HashingFile, file_sha256, playable_frames
+from hardware.clip_writer import ClipWriter, HashingFile, playable_frames
 from hardware.h264 import PRESETS, TIME_BASE, H264Encoder, open_encoder
 from hardware.overlay import draw_overlay, overlay_lines
+from kiosk.clips import file_sha256
 
 log = logging.getLogger(__name__)
 
