@@ -48,6 +48,21 @@ def matches(key: bytes, entered: str, stored: bytes) -> bool:
     return hmac.compare_digest(digest(key, normalise(entered)), stored)
 
 
+QR_PREFIX = "PLK1:"  # schema 1 of the pickup QR
+
+
 def qr_payload(cabinet_id: str, box_no: str, code: str) -> str:
     """What the handheld shows as a QR for the customer to hold to the cabinet camera."""
-    return f"PLK1:{cabinet_id}:{box_no}:{code}"
+    return f"{QR_PREFIX}{cabinet_id}:{box_no}:{code}"
+
+
+def parse_qr(text: str) -> tuple[str, str, str] | None:
+    """The inverse of ``qr_payload``: (cabinet, box, password), or None for anything else. The cabinet id may
+    itself hold colons, box and password do not."""
+    if not text.startswith(QR_PREFIX):
+        return None
+    parts = text[len(QR_PREFIX):].rsplit(":", 2)
+    if len(parts) != 3 or not all(parts):
+        return None
+    cabinet, box, password = parts
+    return cabinet, box.strip().upper(), password.strip()

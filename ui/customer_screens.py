@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout
 
+from kiosk import passwords
 from kiosk.passwords import ALPHABETS
 from kiosk.validate import REASONS
 
@@ -38,21 +39,6 @@ def _label(name: str, wrap: bool = True) -> QLabel:
 def _ends(tracking: str) -> str:
     """Only the last four characters of a tracking number are shown (enough to recognise it)."""
     return "…" + tracking[-4:]
-
-
-PICKUP_QR = "PLK1:"
-
-
-def parse_pickup_qr(text: str) -> tuple[str, str, str] | None:
-    """"PLK1:cabinet:box:password" → (cabinet, box, password); None for anything else. The cabinet id may
-    itself hold colons, box and password do not."""
-    if not text.startswith(PICKUP_QR):
-        return None
-    parts = text[len(PICKUP_QR):].rsplit(":", 2)
-    if len(parts) != 3 or not all(parts):
-        return None
-    cabinet, box, password = parts
-    return cabinet, box.strip().upper(), password.strip()
 
 
 class PickupScreen(Screen):
@@ -215,7 +201,7 @@ class PickupScreen(Screen):
 
     def _code_read(self, kind: str, text: str) -> None:  # noqa: ARG002 (only what it says matters)
         """A code held to the camera: a pickup QR for this cabinet is entered and submitted as if typed."""
-        parsed = parse_pickup_qr(text)
+        parsed = passwords.parse_qr(text)
         waiting = self.wait.isVisibleTo(self) and self.wait.remaining() > 0  # its message and countdown stay
         if parsed is not None and parsed[0] != self.kiosk.config.cabinet_id:
             if not waiting:

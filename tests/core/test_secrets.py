@@ -75,3 +75,10 @@ def test_compare_is_constant_time(monkeypatch):
     assert passwords.matches(key, "123456", passwords.digest(key, "123456"))
     assert not passwords.matches(key, "123457", passwords.digest(key, "123456"))
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("cabinet, box, code", [("SZ-NS-0042", "A07", "123456"), ("odd:id", "B12", "K7M9Q2")])
+def test_pickup_qr_round_trips_and_anything_else_is_not_a_pickup(cabinet, box, code):
+    assert passwords.parse_qr(passwords.qr_payload(cabinet, box, code)) == (cabinet, box, code)
+    for text in ("SF1234567890", "PLK1:", "PLK1:cab:A01", "PLK1::A01:123456", "PLK2:cab:A01:123456", ""):
+        assert passwords.parse_qr(text) is None, text
