@@ -94,6 +94,29 @@ class VideoConfig:
     require_camera_for_deposit: bool = False  # refuse deposits while the camera is offline
 
 
+@dataclass(frozen=True)
+class MqttConfig:
+    """The fleet broker (DESIGN §6). No host: no broker, the simulated handheld shows the messages."""
+
+    host: str = ""
+    port: int = 1883
+    tls: bool = False
+    ca_file: Path | None = None  # CA bundle for the broker's certificate (default: the system's)
+    cert_file: Path | None = None  # client certificate (mutual TLS)
+    key_file: Path | None = None
+    username: str = ""
+    password: str = ""
+    keepalive_s: int = 30
+    client_id: str = ""  # default "kiosk-<cabinet id>"
+    command_key_file: Path | None = None  # hex HMAC-SHA256 key for remote commands; none = commands refused
+    command_max_age_s: float = 60.0  # a signed command older (or newer) than this is refused
+    status_interval_s: float = 60.0  # retained status refreshed this often (and on every change)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
 
 
@@ -128,6 +151,7 @@ class Config:
     hardware: HardwareConfig = HardwareConfig()
     ui: UiConfig = UiConfig()
     video: VideoConfig = VideoConfig()
+    mqtt: MqttConfig = MqttConfig()
     source: Path | None = None
 
     @property
@@ -228,11 +252,12 @@ def parse(raw: dict[str, Any], base_dir: Path, source: Path | None = None) -> Co
     hardware = _hardware(r.table("hardware", required=False))
     ui = _ui(r.table("ui", required=False))
     video = _video(r.table("video", required=False), base_dir)
+    mqtt = _mqtt(r.table("mqtt", required=False), base_dir)
     r.done()
     return Config(cabinet_id=cabinet_id, site=site, address=address, lat=lat, lon=lon, data_dir=data_dir,
                   secret_file=secret_file, boxes=boxes, passwords=passwords, lockout=lockout,
                   throttle=throttle, couriers=couriers, free_hours=free_hours, hardware=hardware, ui=ui,
-                  video=video, source=source)
+                  video=video, mqtt=mqtt, source=source)
 
 
 def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
@@ -302,6 +327,34 @@ def _video(v: "_Reader", base_dir: Path) -> VideoConfig:
         require_camera_for_deposit=v.get("require_camera_for_deposit", bool, default=False),
     )
     v.done()
+    return cfg
+
+
+def _mqtt(m: "_Reader", base_dir: Path) -> MqttConfig:
+    def file(key: str) -> Path | None:
+        value = m.get(key, str, default="")
+        return _path(value, base_dir) if value else None
+
+    cfg = MqttConfig(
+        host=m.get("host", str, default=""),
+        port=m.get("port", int, default=1883, check=lambda v: 1 <= v <= 65535, problem="must be 1–65535"),
+        tls=m.get("tls", bool, default=False),
+        ca_file=file("ca_file"), cert_file=file("cert_file"), key_file=file("key_file"),
+        username=m.get("username", str, default=""),
+        password=m.get("password", str, default=""),
+        keepalive_s=m.get("keepalive_s", int, default=30, check=lambda v: 5 <= v <= 600, problem="must be 5–600"),
+        client_id=m.get("client_id", str, default=""),
+        command_key_file=file("command_key_file"),
+        command_max_age_s=m.get("command_max_age_s", float, default=60.0, check=lambda v: 1 <= v <= 3600,
+                                problem="must be 1–3600 seconds"),
+        status_interval_s=m.get("status_interval_s", float, default=60.0, check=lambda v: 1 <= v <= 3600,
+                                problem="must be 1–3600 seconds"),
+    )
+    m.done()
+    if (cfg.cert_file is None) != (cfg.key_file is None):
+        raise ConfigError("mqtt.cert_file: a client certificate needs both cert_file and key_file")
+    if (cfg.ca_file or cfg.cert_file) and not cfg.tls:
+        raise ConfigError("mqtt.tls: certificates are given, so set tls = true")
     return cfg
 
 

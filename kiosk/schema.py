@@ -163,4 +163,17 @@ CREATE TABLE clip_parcels (
 CREATE INDEX clip_parcels_parcel ON clip_parcels (parcel_id);
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# Fleet messaging (issue 6): how far the audit events have been published, and the nonces of remote commands
+# already accepted (a replayed command is refused even after a restart).
+V3 = """
+CREATE TABLE publish_cursor (
+    stream TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL
+);
+CREATE TABLE command_nonces (
+    nonce TEXT PRIMARY KEY,
+    ts REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]

@@ -580,6 +580,28 @@ class CabinetService:
             self._password_message(c, eid, p, code, expires, "lockout_cleared")
             return p
 
+    def reissue_password(self, box_entered: str, actor: str) -> Parcel:
+        """A new password for the parcel waiting in a box (the courier lost the message, or support asks):
+        the old one stops working, the new one goes to the courier. Not while the box is locked out."""
+        box_no = self._require_box(box_entered)
+        with self._tx() as c:
+            p = self._active_parcel(c, box_no)
+            if p is None or p.state not in ("stored", "overdue"):
+                raise InvalidState(f"box {box_no} holds no parcel waiting for its customer", box=box_no)
+            if c.execute("SELECT 1 FROM lockouts WHERE box_no = ? AND ended_at IS NULL", (box_no,)).fetchone():
+                raise InvalidState(f"box {box_no} is locked after wrong passwords: clear the lockout instead",
+                                   box=box_no)
+            code, expires = self._issue_password(c, p)
+            eid = self._event(c, "password_reissued", actor, p, expires=expires, reason="requested")
+            self._password_message(c, eid, p, code, expires, "requested")
+            return p
+
+    def remote_command(self, raw: bytes, key: bytes | None) -> dict[str, Any]:
+        """A signed command from the fleet (``kiosk/remote.py``): verified, logged, done; returns the result."""
+        from . import remote
+
+        return remote.execute(self, raw, key)
+
     def _end_lockout(self, c: sqlite3.Connection, lockout_id: int, p: Parcel, by: str) -> Parcel:
         c.execute("UPDATE lockouts SET ended_at = ?, ended_by = ? WHERE id = ?", (self.clock.now(), by, lockout_id))
         return self._set_state(c, p, p.state, wrong_tries=0)

@@ -314,3 +314,20 @@ def test_a_return_whose_door_never_opened_is_undone(cab):
     assert back.state == "returned"
     cab.svc.unlock_failed(p.box_no, "door did not open")  # reported later by the door watch
     assert cab.svc.parcel(p.id).state == "refused" and [x.id for x in cab.svc.returns_for(c)] == [p.id]
+
+
+def test_a_password_can_be_reissued_on_request_and_the_old_one_stops(cab):
+    c = cab.courier()
+    p, old = cab.deposit(c)
+    cab.svc.reissue_password(p.box_no.lower(), "remote:ops")
+    new = cab.last_password(c.number)
+    assert new != old
+    assert cab.svc.pickup(p.box_no, old) == WrongPassword(2)
+    ev = [e for e in audit.events(cab.store.conn) if e.kind == "password_reissued"][-1]
+    assert ev.actor == "remote:ops" and ev.data["reason"] == "requested" and new not in str(ev.data)
+    for _ in range(2):
+        cab.svc.pickup(p.box_no, wrong(new))
+    with pytest.raises(InvalidState, match="locked after wrong passwords"):
+        cab.svc.reissue_password(p.box_no, "remote:ops")
+    with pytest.raises(InvalidState, match="holds no parcel"):
+        cab.svc.reissue_password("A02" if p.box_no != "A02" else "A03", "remote:ops")
