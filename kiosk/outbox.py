@@ -56,6 +56,33 @@ def pending(conn: sqlite3.Connection, keys: Keyring, limit: int = 100) -> list[M
     return [_message(keys, r) for r in rows]
 
 
+def pending_rows(conn: sqlite3.Connection, limit: int, after_id: int = 0) -> list[sqlite3.Row]:
+    """Pending rows after ``after_id``, still sealed: a sender unseals each with ``unseal`` so that one row it
+    cannot open (tampered, or the key changed) does not hold back the others."""
+    return conn.execute("SELECT * FROM outbox WHERE sent_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+                        (after_id, limit)).fetchall()
+
+
+def pending_row(conn: sqlite3.Connection, msg_id: str) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM outbox WHERE msg_id = ? AND sent_at IS NULL", (msg_id,)).fetchone()
+
+
+def unseal(keys: Keyring, row: sqlite3.Row) -> Message:
+    """One row as a Message; raises keys.SecretError when the sealed payload does not open."""
+    return _message(keys, row)
+
+
+def cursor(conn: sqlite3.Connection, stream: str) -> int:
+    """The highest id of ``stream`` (e.g. "events") the broker acknowledged, in order; 0 = none yet."""
+    r = conn.execute("SELECT last_id FROM publish_cursor WHERE stream = ?", (stream,)).fetchone()
+    return int(r[0]) if r else 0
+
+
+def set_cursor(conn: sqlite3.Connection, stream: str, last_id: int) -> None:
+    conn.execute("INSERT INTO publish_cursor (stream, last_id) VALUES (?, ?)"
+                 " ON CONFLICT (stream) DO UPDATE SET last_id = excluded.last_id", (stream, last_id))
+
+
 def for_courier(conn: sqlite3.Connection, keys: Keyring, courier_no: str, limit: int = 50) -> list[Message]:
     rows = conn.execute("SELECT * FROM outbox WHERE courier_no = ? ORDER BY id DESC LIMIT ?",
                         (courier_no, limit)).fetchall()
