@@ -11,13 +11,15 @@ import argparse
 import getpass
 import json
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from . import __version__, audit, evidence, evidence_check
 from .clock import SystemClock
-from .config import Config, ConfigError, default_config_path, load
+from .config import CABINET_ID, Config, ConfigError, default_config_path, load
 from .keys import Keyring, SecretError
 from .model import KioskError
 from .ports import OfflineLocks
@@ -100,7 +102,41 @@ def build_parser() -> argparse.ArgumentParser:
     evd.add_argument("--against-cabinet", action="store_true",
                      help="with --verify: also check the bundle's chain head against this cabinet's audit log")
     evd.set_defaults(func=cmd_evidence)
+
+    hh = sub.add_parser("handheld", parents=[common],
+                        help="a courier's handheld: print each message for COURIER_NO from the config's broker")
+    hh.add_argument("courier_no", metavar="COURIER_NO")
+    hh.add_argument("--count", type=_positive(int), metavar="N", help="exit after N messages")
+    hh.add_argument("--timeout", type=_positive(float), metavar="S", help="exit after S seconds without a message")
+    hh.add_argument("--client-id", default="", metavar="ID",
+                    help="a stable client id: the broker keeps what is sent while this handheld is off")
+    hh.set_defaults(func=cmd_handheld)
+
+    cm = sub.add_parser("command", parents=[common],
+                        help="sign a remote command with the key file, send it to a cabinet and print its result")
+    cm.add_argument("cmd", choices=("open", "reissue", "clear_lockout", "status"), metavar="CMD",
+                    help="open, reissue, clear_lockout or status")
+    cm.add_argument("--box", metavar="B", help="the box (open, reissue, clear_lockout)")
+    cm.add_argument("--reason", metavar="R", help="why (logged with the command)")
+    cm.add_argument("--key-file", metavar="K", required=True, help="the fleet's HMAC key (hex)")
+    cm.add_argument("--cabinet", metavar="ID", help="the cabinet (default: the config's cabinet id)")
+    cm.add_argument("--by", metavar="NAME", help="who sends it, for the audit log (default: your user name)")
+    cm.add_argument("--wait", type=float, default=10.0, metavar="S",
+                    help="seconds to wait for the result (default 10; 0: publish only)")
+    cm.set_defaults(func=cmd_command)
     return p
+
+
+def _positive(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    return parse
 
 
 def run(argv: list[str] | None, extra: Callable[[argparse._SubParsersAction], None] | None = None) -> int:
@@ -268,3 +304,54 @@ def _verify_evidence(args: argparse.Namespace) -> int:
         print(f"  {v.against}")
     print(f"  bundle fingerprint (SHA-256 of SHA256SUMS): {v.fingerprint}")
     return EXIT_OK
+
+
+def cmd_handheld(args: argparse.Namespace) -> int:
+    from . import handheld, validate
+
+    cfg = load(getattr(args, "config", None) or default_config_path())
+    number = validate.courier_no(args.courier_no)
+    try:
+        device = handheld.Handheld(cfg.mqtt, number, sys.stdout, sys.stderr, client_id=args.client_id)
+        return device.run(args.count, args.timeout)
+    except handheld.ClientError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+
+
+def cmd_command(args: argparse.Namespace) -> int:
+    from . import handheld, remote
+
+    if args.cmd in remote.NEEDS_BOX and not args.box:
+        raise CliError(f"command {args.cmd}: give the box with --box B")
+    if args.wait < 0:
+        raise CliError("command: --wait must be ≥ 0")
+    cfg = load(getattr(args, "config", None) or default_config_path())
+    cabinet = args.cabinet or cfg.cabinet_id
+    if not CABINET_ID.match(cabinet):
+        raise CliError(f"command: {cabinet!r} is not a cabinet id")
+    by = args.by or _user()
+    if not 1 <= len(by) <= 64 or not by.isprintable():
+        raise CliError("command: --by must be 1–64 printable characters")
+    key = remote.load_key(args.key_file)
+    command = remote.sign(remote.new_command(args.cmd, cabinet=cabinet, by=by, now=time.time(), box=args.box,
+                                             reason=args.reason), key)
+    try:
+        result = handheld.send_command(cfg.mqtt, cabinet, command, args.wait,
+                                       log=lambda line: print(line, file=sys.stderr))
+    except handheld.ClientError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    if result is None:
+        print(f"sent command {command['id']} ({args.cmd}) to cabinet {cabinet}; not waiting for its result")
+        return EXIT_OK
+    ok = result.get("ok") is True
+    print(f"{'ok' if ok else 'NOT DONE'}: {result.get('message')}")
+    return EXIT_OK if ok else EXIT_FAIL
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "operator"
