@@ -91,11 +91,16 @@ class Composition:
             self.scanner = self._scanner() if source is not None else None
             self.service = self.ctx.service(self.locks.bank)
             self.service.adopt_orphan_clips()  # clips whose log entry a crash or a full disk lost
+            self.link, command_key = self._link(cfg)
             self.kiosk = Kiosk(cfg, self.service, locks=self.lock_worker, fingerprint=self.fingerprint,
                                camera=self.camera, simulated=self.locks.simulated, camera_source=source,
                                fingerprint_emulator=fp.emulator if fp is not None else None,
-                               recorder=self.recorder, scanner=self.scanner)
+                               recorder=self.recorder, scanner=self.scanner, link=self.link,
+                               command_key=command_key)
             self._stops.append(self.kiosk.stop)  # stops first: nothing may reach a closed database
+            if self.link is not None:
+                self.link.start()
+                self._stops.append(self.link.stop)  # before the kiosk's stop: says "offline" while it can
             self.app = App(self.kiosk, width, height)
         except BaseException:
             self.stop()
@@ -115,6 +120,20 @@ class Composition:
         recorder.start()
         self._stops.append(recorder.stop)
         return recorder
+
+    def _link(self, cfg):
+        """The fleet broker link (its own thread and database connection), when a broker is configured; the
+        command key is read now so a bad key file stops the start with a clear message."""
+        if not cfg.mqtt.enabled:
+            return None, None
+        from .mqtt_link import MqttLink
+        from .remote import load_key
+
+        key = load_key(cfg.mqtt.command_key_file) if cfg.mqtt.command_key_file else None
+        link = MqttLink(cfg, cfg.db_path, self.ctx.keys,
+                        on_command=lambda raw: self.kiosk.command_from_broker(raw),
+                        on_state=lambda ok, line: self.kiosk.link_state_from_broker(ok, line))
+        return link, key
 
     def _scanner(self):
         from hardware.scanner_worker import ScannerWorker

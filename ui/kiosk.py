@@ -13,7 +13,7 @@ import sqlite3
 from collections import deque
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from kiosk.config import Config
 from kiosk.model import KioskError
@@ -40,11 +40,17 @@ class Kiosk(QObject):
     language_changed = Signal(str)
     # A clip was recorded and entered in the audit log: the kiosk.model.Clip.
     clip_recorded = Signal(object)
+    # A signed remote command was handled (accepted or refused): the result dict published back.
+    command_handled = Signal(object)
+
+    _command_in = Signal(bytes)  # internal: paho's thread → GUI thread, a remote command's raw payload
+    _link_state = Signal(bool, str)  # internal: paho's thread → GUI thread, broker connected?, one line
 
     def __init__(self, config: Config, service: CabinetService, *, locks: Any = None, fingerprint: Any = None,
                  camera: Any = None, simulated: Any = None, camera_source: Any = None,
                  fingerprint_emulator: Any = None, recorder: Any = None, scanner: Any = None,
-                 deliver_to_handheld: bool = True, tick_ms: int = 30_000) -> None:
+                 link: Any = None, command_key: bytes | None = None, deliver_to_handheld: bool = True,
+                 tick_ms: int = 30_000) -> None:
         super().__init__()
         self.config = config
         self.service = service
@@ -56,10 +62,12 @@ class Kiosk(QObject):
         self.fingerprint_emulator = fingerprint_emulator  # FingerprintEmulator when the sensor is emulated
         self.recorder = recorder  # hardware.recorder_worker.RecorderWorker or None (no camera, video disabled)
         self.scanner = scanner  # hardware.scanner_worker.ScannerWorker or None
+        self.link = link  # kiosk.mqtt_link.MqttLink when a broker is configured, else None
+        self._command_key = command_key
         self.languages = Languages()
         self.devices: dict[str, tuple[bool, str]] = {}
         self.messages: deque[dict] = deque(maxlen=200)  # what the simulated handheld shows
-        self._deliver = deliver_to_handheld
+        self._deliver = deliver_to_handheld and link is None  # with a broker, the outbox is the link's
         self._tampered: set[str] = set()
         if locks is not None:
             locks.door_changed.connect(self._door_changed)
@@ -86,10 +94,24 @@ class Kiosk(QObject):
         self._ticker.setInterval(tick_ms)
         self._ticker.timeout.connect(self.tick)
         self._ticker.start()
+        self._status_timer = QTimer(self)
+        self._status_timer.setSingleShot(True)  # coalesces bursts of changes into one status message
+        self._status_timer.setInterval(500)
+        self._status_timer.timeout.connect(self.publish_status)
+        self._status_every = QTimer(self)
+        self._status_every.setInterval(int(config.mqtt.status_interval_s * 1000))
+        self._status_every.timeout.connect(self.publish_status)
+        if link is not None:
+            queued = Qt.ConnectionType.QueuedConnection
+            self._command_in.connect(self._run_command, queued)
+            self._link_state.connect(self._on_link_state, queued)
+            self._status_every.start()
 
     def stop(self) -> None:
         """Stop the timers and stop listening to devices, before the devices and the database go away."""
         self._ticker.stop()
+        self._status_timer.stop()
+        self._status_every.stop()
         signals = []
         if self.locks is not None:
             signals += [self.locks.door_changed, self.locks.tamper, self.locks.open_not_detected,
@@ -169,7 +191,11 @@ class Kiosk(QObject):
         self.clip_recorded.emit(clip)
 
     def deliver(self) -> None:
-        """The simulated courier handheld: takes delivery of pending outbox messages (until MQTT lands)."""
+        """New outbox messages: the broker link sends them now; without a broker the simulated handheld takes
+        delivery of them."""
+        if self.link is not None:
+            self.link.notify()
+            return
         if not self._deliver:
             return
         try:
@@ -185,6 +211,7 @@ class Kiosk(QObject):
     # ---- doors -----------------------------------------------------------------------------------------
 
     def _door_changed(self, box: str, is_open: bool) -> None:
+        self.status_changed()
         try:
             if is_open:
                 if box in self._tampered:
@@ -216,6 +243,67 @@ class Kiosk(QObject):
         self.alarm.emit("open_not_detected", box)
         self.unlock_failed.emit(box)
 
+    # ---- fleet link ---------------------------------------------------------------------------------------
+
+    def command_from_broker(self, raw: bytes) -> None:
+        """Called by the link on paho's thread: the command is handled on this (GUI) thread, which owns the core."""
+        self._command_in.emit(bytes(raw))
+
+    def link_state_from_broker(self, connected: bool, message: str) -> None:
+        """Called on the link's thread."""
+        self._link_state.emit(connected, message)
+
+    def _run_command(self, raw: bytes) -> None:
+        try:
+            result = self.service.remote_command(raw, self._command_key)
+        except Exception as e:  # noqa: BLE001 - a bad command must never take the kiosk down
+            log.exception("remote command failed")
+            result = {"schema": 1, "type": "command_result", "id": None, "ok": False, "message": f"failed: {e}"}
+        if self.link is not None:
+            self.link.publish_result(result)
+        self.deliver()
+        self.status_changed()
+        self.command_handled.emit(result)
+
+    def _on_link_state(self, connected: bool, message: str) -> None:
+        self._device("broker", connected, message)
+        if connected:
+            self.publish_status()
+
+    def status(self) -> dict[str, Any]:
+        """The retained status a fleet sees (DESIGN §6): doors, faults, free boxes, disk, version."""
+        import shutil
+
+        from kiosk import __version__
+
+        svc = self.service
+        doors = {b.no: self.door_open(b.no) for b in self.config.boxes}
+        try:
+            disk = shutil.disk_usage(self.config.data_dir)
+            disk_info = {"free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20}
+        except OSError as e:
+            disk_info = {"error": str(e)}
+        return {"schema": 1, "type": "status", "state": "online", "cabinet": self.config.cabinet_id,
+                "ts": svc.clock.now(), "version": __version__,
+                "doors_open": sorted(b for b, v in doors.items() if v),
+                "doors_unknown": sorted(b for b, v in doors.items() if v is None),
+                "faults": {d: m for d, (ok, m) in sorted(self.devices.items()) if not ok},
+                "free": svc.free_counts(), "lockouts": len(svc.lockouts()),
+                "outbox": svc.outbox_counts(), "disk": disk_info}
+
+    def status_changed(self) -> None:
+        """Something a fleet watches changed: publish the status soon (bursts coalesce)."""
+        if self.link is not None:
+            self._status_timer.start()
+
+    def publish_status(self) -> None:
+        if self.link is None:
+            return
+        try:
+            self.link.publish_status(self.status())
+        except Exception as e:  # noqa: BLE001 - the status is a report; never fail the kiosk for it
+            log.error("status not published: %s", e)
+
     def _device(self, device: str, ok: bool, message: str) -> None:
         was = self.devices.get(device)
         self.devices[device] = (ok, message)
@@ -225,6 +313,8 @@ class Kiosk(QObject):
             except KioskError as e:
                 log.error("cannot log %s state: %s", device, e)
         self.device_state.emit(device, ok, message)
+        if was is None or was[0] != ok:
+            self.status_changed()
         if not ok:
             self.alarm.emit("fault", f"{device}: {message}")
 
