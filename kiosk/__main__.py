@@ -150,6 +150,8 @@ class Composition:
         bank = self.locks.bank
         if all(bank.is_door_open(b.no) is not None for b in self.ctx.config.boxes) or attempts <= 0:
             self.service.recover()
+            for box in self.service.doors_open_without_session():
+                self.kiosk.alarm.emit("door_open_at_start", box)
             self.kiosk.deliver()
         else:
             QTimer.singleShot(100, lambda: self.recover_when_doors_known(attempts - 1))

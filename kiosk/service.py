@@ -472,6 +472,20 @@ class CabinetService:
             settled.append(p)
         return settled
 
+    def doors_open_without_session(self) -> list[str]:
+        """At start-up, after :meth:`recover`: doors that read open while no deposit or pickup holds their box.
+
+        Nobody is known to be at such a door (the session that opened it died with the kiosk, or it was forced),
+        so each gets a ``door_open_at_start`` event and the caller raises an alarm for the maintainer.
+        """
+        busy = {p.box_no for p in self.parcels(states=("reserved", "picking"))}
+        found = [b.no for b in self.config.boxes if b.no not in busy and self.locks.is_door_open(b.no) is True]
+        for box_no in found:
+            with self._tx() as c:
+                p = self._active_parcel(c, box_no)
+                self._event(c, "door_open_at_start", "system", p, box_no=box_no, state=p.state if p else None)
+        return found
+
     # ------------------------------------------------------------------------------------------ pickup
 
     def pickup(self, box_entered: str, password: str) -> PickupResult:

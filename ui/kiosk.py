@@ -30,7 +30,8 @@ class Kiosk(QObject):
     door_event = Signal(str, bool, str)
     # A commanded door never opened: box (the core has already put the parcel back).
     unlock_failed = Signal(str)
-    # Something a maintainer must see: kind ("tamper", "open_not_detected", "fault", "door"), one line.
+    # Something a maintainer must see: kind ("tamper", "open_not_detected", "door_open_at_start": the line is the
+    # box; "fault": one line).
     alarm = Signal(str, str)
     # A device's state changed: device name, ok?, one line.
     device_state = Signal(str, bool, str)

@@ -264,6 +264,8 @@ class DevicesTab(MaintTab):
             return self.tr("Box {box}: door opened without a command").format(box=line)
         if kind == "open_not_detected":
             return self.tr("Box {box}: door did not open after the unlock").format(box=line)
+        if kind == "door_open_at_start":
+            return self.tr("Box {box}: door found open at start, with no deposit or pickup on it").format(box=line)
         if kind == "fault":
             return self.tr("Fault: {line}").format(line=line)
         return f"{kind}: {line}"

@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>BoxesTab</name>
@@ -600,6 +599,10 @@
         <translation>格口 {box}：开锁后柜门未打开</translation>
     </message>
     <message>
+        <source>Box {box}: door found open at start, with no deposit or pickup on it</source>
+        <translation>{box} 号格口：启动时发现柜门开着，且没有进行中的投递或取件</translation>
+    </message>
+    <message>
         <source>Fault: {line}</source>
         <translation>故障：{line}</translation>
     </message>
@@ -815,7 +818,7 @@
         <translation>该工号已被使用。</translation>
     </message>
     <message>
-        <source>the courier number must be 1–20 letters, digits or &apos;-&apos;.</source>
+        <source>the courier number must be 1–20 letters, digits or '-'.</source>
         <translation>工号须为 1–20 位字母、数字或“-”。</translation>
     </message>
     <message>
@@ -827,7 +830,7 @@
         <translation>密码须为 {n}–12 位数字。</translation>
     </message>
     <message>
-        <source>a tracking number is 4–40 letters, digits or &apos;-&apos;.</source>
+        <source>a tracking number is 4–40 letters, digits or '-'.</source>
         <translation>运单号须为 4–40 位字母、数字或“-”。</translation>
     </message>
     <message>
