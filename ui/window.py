@@ -1,15 +1,17 @@
 """The kiosk window: a header (site, clock, language) over a stack of screens; inactivity returns home.
 
 Why full screen and frameless, with close refused: a public terminal must not let a passer-by leave the app
-with Alt+F4 or reach the desktop; only ``allow_close()`` (shutdown) lets it close. Any touch, click or key
-restarts the inactivity timer; a screen holding an open door is never sent home.
+with Alt+F4 or reach the desktop; only ``allow_close()`` (shutdown) lets it close. A window manager's own
+shortcut (Super+Down, its F11) arrives as a window-state change, so once full screen the window puts itself
+back in full screen. Any touch, click or key restarts the inactivity timer; a screen holding an open door is
+never sent home.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
@@ -120,6 +122,13 @@ class KioskWindow(QMainWindow):
 
     def allow_close(self) -> None:
         self._closable = True
+
+    def changeEvent(self, e: QEvent) -> None:
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.WindowStateChange and not self._closable:
+            was_full = bool(e.oldState() & Qt.WindowState.WindowFullScreen)  # type: ignore[attr-defined]
+            if was_full and not self.windowState() & Qt.WindowState.WindowFullScreen:
+                QTimer.singleShot(0, self, self.showFullScreen)  # after the change; dropped if the window goes
 
     def closeEvent(self, e: QCloseEvent) -> None:
         if self._closable:
