@@ -6,7 +6,7 @@ the receiver), with DESIGN §8's target beside it: ≤ 15 % of one core, no fram
 
 Why the generation cost is printed separately: drawing the test pattern costs CPU a real camera would not
 (its frames come from the driver), so "ours" = total − generation is the number the target is about.
-Run: ``python bench/bench_camera.py [--seconds 10] [--runs 3]`` (offscreen; no display needed).
+Run: ``python bench/bench_camera.py [--seconds 10] [--runs 3] [--json]`` (offscreen; no display needed).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+
+import jsonout  # bench/ is on sys.path when run as a script
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -125,7 +127,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--view-size", default="480x360", help="preview widget size (scaled, smooth)")
+    parser.add_argument("--json", action="store_true", help="also print one JSON line per figure (bench/run_all)")
     args = parser.parse_args()
+    jsonout.ENABLED = args.json
     view_size = tuple(int(v) for v in args.view_size.split("x"))
     app = QApplication.instance() or QApplication(sys.argv[:1])
 
@@ -163,6 +167,10 @@ def main() -> int:
             print(f"    paints               {statistics.median(r.paints for r in runs) / args.seconds:6.2f}"
                   " per second (median)")
         print(f"    verdict              {verdict}")
+        per_run = [r.cpu - gen_ms * r.fps / 10 for r in runs]
+        jsonout.emit(f"preview 640x480@30 CPU, {'slot + view' if with_view else 'slot only'} (ours)", ours,
+                     max(per_run), "% core", f"≤ {TARGET_CPU:g} %, 0 dropped", verdict == "OK", n=len(runs),
+                     note=f"{fps:.2f} fps, {dropped} dropped in worker, {gaps} gaps; p99 = worst run")
     return 0 if ok else 1
 
 

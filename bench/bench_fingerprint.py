@@ -8,7 +8,7 @@ separate process so it does not compete with the driver for the GIL (``--inproce
 The emulator answers in microseconds, a real sensor at 57,600 baud needs ~10 bits per byte on the wire plus
 its own processing, so the overhead is also shown against the bare wire time of the bytes exchanged.
 
-Run: python bench/bench_fingerprint.py [--n 200] [--inprocess]
+Run: python bench/bench_fingerprint.py [--n 200] [--inprocess] [--json]
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import multiprocessing as mp
 import statistics
 import time
 from multiprocessing.connection import Connection
+
+import jsonout  # bench/ is on sys.path when run as a script
 
 from hardware.fingerprint import FingerprintDriver
 from hardware.fingerprint_emulator import FingerprintEmulator
@@ -82,13 +84,20 @@ def report(rows: dict[str, list[float]], label: str) -> None:
           f"   (DESIGN target <= {TARGET:.0%}: {'met' if statistics.median(ratios) <= TARGET else 'NOT met'})")
     print(f"  overhead / bare wire time at 57600 baud ({wire * 1e3:.1f} ms for the bytes exchanged): "
           f"{over / wire:6.2%}   (target <= {TARGET:.0%}: {'met' if over / wire <= TARGET else 'NOT met'})")
+    jsonout.emit_samples("fingerprint identify: overhead / protocol time", [r * 100 for r in ratios], "%",
+                         TARGET * 100, basis="median", note=f"against the emulator ({label})")
+    jsonout.emit_samples("fingerprint identify: overhead / 57600-baud wire time",
+                         [o / w * 100 for o, w in zip(rows["overhead"], rows["wire"])], "%", TARGET * 100,
+                         basis="median", note=f"bytes take {wire * 1e3:.1f} ms on a real line")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--inprocess", action="store_true", help="run the emulator on a thread of this process")
+    ap.add_argument("--json", action="store_true", help="also print one JSON line per figure (bench/run_all)")
     args = ap.parse_args()
+    jsonout.ENABLED = args.json
     if args.inprocess:
         emu = FingerprintEmulator()
         try:

@@ -22,7 +22,7 @@ so the throttle and the overdue sweep can be driven without waiting:
   set to the 50th earliest due time; each such run is one sample, as the sweep changes them).
 - ``kiosk.audit.verify`` over the whole chain of the freshly copied fixture, once (seconds).
 
-Run: python bench/bench_large.py [--parcels 1000000] [--cache DIR] [--samples 200]
+Run: python bench/bench_large.py [--parcels 1000000] [--cache DIR] [--samples 200] [--json]
 (build a small one first: python bench/bench_large.py --parcels 20000)
 """
 
@@ -38,7 +38,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import large_cabinet  # noqa: E402  (bench/ is on sys.path when run as a script)
+import jsonout  # noqa: E402  (bench/ is on sys.path when run as a script)
+import large_cabinet  # noqa: E402
 
 from kiosk import config  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
@@ -180,7 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parcels", type=int, default=1_000_000, help="finished parcels of history")
     ap.add_argument("--cache", type=Path, default=large_cabinet.DEFAULT_CACHE, help="where built fixtures are kept")
     ap.add_argument("--samples", type=int, default=200, help="samples per timed operation (≥ 200 for a p99)")
+    ap.add_argument("--json", action="store_true", help="also print one JSON line per figure (bench/run_all)")
     a = ap.parse_args(argv)
+    jsonout.ENABLED = a.json
     fx = large_cabinet.build(a.cache, a.parcels)
     print(f"fixture: {large_cabinet.BOXES} boxes on {(large_cabinet.BOXES - 1) // large_cabinet.BOARD_LOCKS + 1} "
           f"boards, {fx.parcels:,} finished parcels, {len(fx.live)} stored (built in {fx.build_s:.1f} s, "
@@ -213,6 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     report("overdue sweep, nothing due", sweep_idle, None)
     report("overdue sweep, 50 due", sweep_due, None, "one sweep per sample")
     print(f"{'audit.verify, whole chain':<38} {verify_s:8.1f} s   ok, {v.count:,} events   (no §8 target)")
+    size = f"{large_cabinet.BOXES} boxes, {fx.parcels:,} parcels"
+    jsonout.emit_samples(f"pickup verify, right password ({size})", right, "ms", PICKUP_TARGET)
+    jsonout.emit_samples(f"pickup verify, wrong password ({size})", wrong, "ms", PICKUP_TARGET)
+    jsonout.emit_samples(f"log viewer, newest 200 events ({size})", latest, "ms", None)
+    jsonout.emit_samples(f"log viewer, one parcel's events ({size})", by_tracking, "ms", None)
+    jsonout.emit_samples(f"overdue sweep, nothing due ({size})", sweep_idle, "ms", None)
+    jsonout.emit_samples(f"overdue sweep, 50 due ({size})", sweep_due, "ms", None)
+    jsonout.emit(f"audit.verify, whole chain ({v.count:,} events)", verify_s, None, "s", None, None, n=1)
     return 0
 
 

@@ -12,7 +12,7 @@ Each run uses a fresh database and a fresh mosquitto (tests.broker.Broker) on a 
 the runs are printed. The database lives in the temp directory (say which filesystem when quoting numbers:
 fsync on tmpfs is free).
 
-Run: ``python bench/bench_mqtt.py [--messages 2000] [--latency 300] [--runs 5] [--batch 50]``
+Run: ``python bench/bench_mqtt.py [--messages 2000] [--latency 300] [--runs 5] [--batch 50] [--json]``
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import jsonout  # noqa: E402  (bench/ is on sys.path when run as a script)
 import paho.mqtt.client as mqtt  # noqa: E402
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion  # noqa: E402
 
@@ -143,7 +144,9 @@ def main() -> None:
     ap.add_argument("--latency", type=int, default=300)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--json", action="store_true", help="also print one JSON line per figure (bench/run_all)")
     a = ap.parse_args()
+    jsonout.ENABLED = a.json
     if MOSQUITTO is None:
         sys.exit("mosquitto is not installed (apt install mosquitto)")
     tmp = tempfile.gettempdir()
@@ -161,6 +164,11 @@ def main() -> None:
     print(f"median of {a.runs} runs: throughput {med['msgs_per_s']:.0f} msg/s ({a.messages} messages, outbox row "
           f"→ PUBACK → marked sent); commit→receive latency median {med['lat_median_ms']:.2f} ms, "
           f"p99 {med['lat_p99_ms']:.2f} ms ({a.latency} messages)")
+    jsonout.emit_samples("outbox → broker throughput (marked sent on PUBACK)", [r["msgs_per_s"] for r in results],
+                         "msg/s", None, higher_is_better=True,
+                         note=f"{a.messages} messages, batch {a.batch}; median of {a.runs} runs, p99 = slowest run")
+    jsonout.emit("commit → subscriber latency", med["lat_median_ms"], med["lat_p99_ms"], "ms", None, None,
+                 n=a.latency * a.runs, note=f"loopback mosquitto; medians over {a.runs} runs")
 
 
 if __name__ == "__main__":

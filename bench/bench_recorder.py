@@ -10,7 +10,7 @@
    more easily than a real sensor's picture, so the same frames with sensor-like noise are timed too.
    DESIGN §8's target: 720p ≥ 4x real time on one core.
 
-Run: ``python bench/bench_recorder.py [--seconds 10] [--runs 5] [--preset veryfast] [--crf 26]``
+Run: ``python bench/bench_recorder.py [--seconds 10] [--runs 5] [--preset veryfast] [--crf 26] [--json]``
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import jsonout  # bench/ is on sys.path when run as a script
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -96,6 +98,9 @@ def bench_encode(args: argparse.Namespace) -> None:
                 target = f"   target ≥ {TARGET_720P:g}x" if height == 720 else ""
                 print(f"  {label:<30} {speed:6.1f}x real time (median){target}   {rate * 8:7.0f} kbit/s"
                       f"   runs: {', '.join(f'{r[0]:.1f}' for r in runs)}")
+                jsonout.emit_samples(f"H.264 encode {label}, one core", [r[0] for r in runs], "x real time",
+                                     TARGET_720P if height == 720 else None, higher_is_better=True,
+                                     basis="median", note=f"libx264 {args.preset}, 1 thread; p99 = slowest run")
     finally:
         os.sched_setaffinity(0, old)
 
@@ -177,6 +182,10 @@ def bench_live(args: argparse.Namespace) -> None:
     print(f"  preview + recorder           process CPU {cpu_both:6.1f} % of one core (median)"
           f"   runs: {runs_both}")
     print(f"  recorder's share             {cpu_both - cpu_base:6.1f} % of one core (difference of medians)")
+    jsonout.emit("preview + recorder CPU, clip open", cpu_both, max(r["cpu"] for r in both), "% core", None, None,
+                 n=len(both), note=f"preview alone {cpu_base:.1f} %; p99 = worst run")
+    jsonout.emit("RSS, preview + recorder", med(both, "rss"), max(r["peak"] for r in both), "MB", None, None,
+                 n=len(both), note="p99 = peak VmHWM; whole-app RSS is bench_ui's figure")
     print(f"  rates                        camera {med(both, 'camera_fps'):.2f} fps, preview"
           f" {med(both, 'preview_fps'):.2f} fps, recorder dropped {sum(r.get('dropped', 0) for r in both)} frames"
           f" of {sum(r.get('encoded', 0) for r in both)} encoded")
@@ -195,7 +204,9 @@ def main() -> int:
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--crf", type=int, default=26)
     parser.add_argument("--skip-live", action="store_true", help="only the encode-speed part")
+    parser.add_argument("--json", action="store_true", help="also print one JSON line per figure (bench/run_all)")
     args = parser.parse_args()
+    jsonout.ENABLED = args.json
     app = QApplication.instance() or QApplication(sys.argv[:1])
     print(f"recorder bench: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if not args.skip_live:

@@ -12,11 +12,15 @@ devices (lock board and fingerprint sensor over ptys), driven by mouse clicks on
   transaction (HMAC, SQLite with synchronous=FULL) — not the serial frame, which the bus master sends after.
   Each pickup is a real parcel: deposited through the service, its door closed on the emulator, the password
   read from the simulated handheld, typed on the keypad, the parcel accepted and the door closed again.
+- RSS of the whole app (DESIGN §8: ≤ 200 MB): this process holds the full app (screens, emulated lock board
+  and fingerprint sensor, the synthetic camera with its preview, recorder and scanner) while it runs the taps
+  and pickups above; ``VmRSS`` is sampled after every tenth tap and every pickup (median, p99, and the peak
+  ``VmHWM``). The growth over 10,000 transactions is the soak's figure (bench/soak.py).
 - cold start: a fresh Python process (``python -c``) that imports the app, builds ``kiosk.__main__.Composition``
   with ``--simulate`` devices and shows the window, until the home screen's first Paint; measured from just
   before the process is spawned (interpreter start and imports included).
 
-Run: python bench/bench_ui.py [--taps 200] [--pickups 50] [--starts 5]
+Run: python bench/bench_ui.py [--taps 200] [--pickups 50] [--starts 5] [--json]
 """
 
 from __future__ import annotations
@@ -30,9 +34,20 @@ import tempfile
 import time
 from pathlib import Path
 
+import jsonout  # bench/ is on sys.path when run as a script
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TARGETS = {"tap": 16.7, "unlock": 20.0, "start": 1500.0}  # ms, p99 (DESIGN §8)
+TARGET_RSS = 200.0  # MB, the whole app running (DESIGN §8)
+
+
+def rss_mb(key: str = "VmRSS") -> float:
+    """Resident set size of this process in MB (``VmHWM`` for the peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -94,6 +109,7 @@ class Bench:
 
         self.painted: float | None = None
         self.stamp = PaintStamp()
+        self.rss: list[float] = []  # MB, sampled while the app works
 
     def wait(self, cond, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
@@ -163,6 +179,8 @@ class Bench:
                     raise RuntimeError("the field never repainted after a tap")
                 if i >= 10:  # warm-up taps are not counted
                     out.append((self.painted - t0) * 1000)
+                if i % 10 == 9:
+                    self.rss.append(rss_mb())
         finally:
             field.removeEventFilter(self.stamp)
         self.tap("pickup.back")
@@ -219,6 +237,7 @@ class Bench:
                 self.wait(lambda: self.screen() == "pickup.thanks")
                 self.tap("thanks.home")
                 self.wait(lambda: self.screen() == "home")
+                self.rss.append(rss_mb())
         finally:
             bank.unlock = original
         return out
@@ -304,7 +323,11 @@ def main() -> int:
     ap.add_argument("--taps", type=int, default=200)
     ap.add_argument("--pickups", type=int, default=50)
     ap.add_argument("--starts", type=int, default=5)
+    ap.add_argument("--json", action="store_true", help="also print one JSON line per figure (bench/run_all)")
     args = ap.parse_args()
+    jsonout.ENABLED = args.json
+    rss: list[float] = []
+    peak = 0.0
     customer = flow_ready("customer")
     with tempfile.TemporaryDirectory() as tmp:
         if customer:
@@ -312,6 +335,7 @@ def main() -> int:
             try:
                 taps = b.taps(args.taps)
                 unlocks = b.pickups(args.pickups)
+                rss, peak = b.rss, rss_mb("VmHWM")
             finally:
                 b.stop()
             unlock_note = "screen + flow + service"
@@ -325,6 +349,17 @@ def main() -> int:
     report("tap → repaint (keypad key)", taps, TARGETS["tap"], "" if customer else "customer screens not built yet")
     report("valid password → unlock command", unlocks, TARGETS["unlock"], unlock_note)
     report("cold start → home screen", starts, TARGETS["start"], "new process, imports included")
+    if rss:
+        print(f"{'RSS, whole app (taps + pickups)':<34} median {statistics.median(rss):8.1f} MB   p99 "
+              f"{pct(rss, 0.99):8.1f} MB   target ≤ {TARGET_RSS:g} MB   "
+              f"{'ok' if max(rss + [peak]) <= TARGET_RSS else 'OVER'}   (n={len(rss)}, peak VmHWM {peak:.1f} MB)")
+    jsonout.emit_samples("tap → repaint (keypad key)", taps, "ms", TARGETS["tap"])
+    jsonout.emit_samples("valid password → unlock command", unlocks, "ms", TARGETS["unlock"], note=unlock_note)
+    jsonout.emit_samples("cold start → home screen", starts, "ms", TARGETS["start"], note="new process")
+    if rss:
+        jsonout.emit("RSS, whole app during taps + pickups", statistics.median(rss), pct(rss, 0.99), "MB",
+                     f"≤ {TARGET_RSS:g} MB (peak)", max(rss + [peak]) <= TARGET_RSS, n=len(rss),
+                     note=f"peak VmHWM {peak:.1f} MB")
     return 0
 
 
