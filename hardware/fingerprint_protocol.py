@@ -96,9 +96,13 @@ def checksum(pid: int, payload: bytes) -> int:
 
 
 def encode(pid: int, payload: bytes, address: int = DEFAULT_ADDRESS) -> bytes:
-    """The bytes of one frame."""
+    """The bytes of one frame; ``ValueError`` if a field does not fit it."""
     if not 0 <= len(payload) <= 0xFFFF - 2:
         raise ValueError(f"payload of {len(payload)} bytes does not fit a frame")
+    if not 0 <= pid <= 0xFF:
+        raise ValueError(f"pid must be one byte, got {pid}")
+    if not 0 <= address <= 0xFFFFFFFF:
+        raise ValueError(f"address must fit 32 bits, got {address}")
     length = len(payload) + 2
     return (START + address.to_bytes(4, "big") + bytes((pid,)) + length.to_bytes(2, "big") + bytes(payload)
             + checksum(pid, payload).to_bytes(2, "big"))

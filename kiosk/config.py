@@ -7,6 +7,7 @@ silently ignored. Every limit the design calls "configuration" (lockout, throttl
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -17,8 +18,10 @@ from typing import Any, Callable
 
 SIZES = ("S", "M", "L", "XL")
 ALPHABETS = ("digits", "alnum")
-BOX_NO = re.compile(r"^[A-Z]{0,2}[0-9]{1,3}$")
-CABINET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+# \Z, not $: "$" also matches before a trailing newline, which would let "A01\n" through as a box number.
+BOX_NO = re.compile(r"^[A-Z]{0,2}[0-9]{1,3}\Z")
+CABINET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}\Z")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")  # a TOML key that needs no quotes
 
 
 class ConfigError(ValueError):
@@ -179,17 +182,26 @@ def default_config_path() -> Path:
 
 
 def load(path: str | Path) -> Config:
-    p = Path(path).expanduser()
+    p = Path(path)
     try:
+        p = p.expanduser()
         text = p.read_text(encoding="utf-8")
+    except RuntimeError:  # "~user/..." naming no user
+        raise ConfigError(f"config file {p}: its home directory cannot be determined") from None
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {p}") from None
     except OSError as e:
         raise ConfigError(f"config file {p} cannot be read: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {e.start})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{p}: not valid TOML: {e}") from None
+    except ValueError as e:  # an integer literal longer than Python converts (4300 digits)
+        raise ConfigError(f"{p}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: not valid TOML: arrays or tables nested too deep") from None
     return parse(raw, base_dir=p.resolve().parent, source=p)
 
 
@@ -202,9 +214,9 @@ def parse(raw: dict[str, Any], base_dir: Path, source: Path | None = None) -> Co
     address = cab.get("address", str, default="")
     lat = cab.get("lat", float, check=lambda v: -90 <= v <= 90, problem="must be between -90 and 90")
     lon = cab.get("lon", float, check=lambda v: -180 <= v <= 180, problem="must be between -180 and 180")
-    data_dir = _path(cab.get("data_dir", str, check=bool, problem="must not be empty"), base_dir)
+    data_dir = _path(cab.get("data_dir", str, check=bool, problem="must not be empty"), base_dir, "cabinet.data_dir")
     secret = cab.get("secret_file", str, default="")
-    secret_file = _path(secret, base_dir) if secret else data_dir / "cabinet.key"
+    secret_file = _path(secret, base_dir, "cabinet.secret_file") if secret else data_dir / "cabinet.key"
     cab.done()
 
     pw = r.table("passwords", required=False)
@@ -263,7 +275,7 @@ def parse(raw: dict[str, Any], base_dir: Path, source: Path | None = None) -> Co
 def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
     items = r.array("boxes")
     boxes: list[BoxConfig] = []
-    seen_no: dict[str, str] = {}
+    seen_no: dict[tuple[str, int], str] = {}
     seen_lock: dict[int, str] = {}
     for i, item in enumerate(items):
         b = _Reader(item, f"boxes[{i}]")
@@ -275,16 +287,23 @@ def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
         ir = b.get("ir", bool, default=False)
         accessible = b.get("accessible", bool, default=False)
         b.done()
-        if no in seen_no:
-            raise ConfigError(f"boxes[{i}].no: box {no} is already defined at {seen_no[no]}")
+        same = _box_key(no)  # "A1" and "A01" are one box to a customer typing it (kiosk.validate.box_key)
+        if same in seen_no:
+            raise ConfigError(f"boxes[{i}].no: box {no} is already defined at {seen_no[same]}")
         if lock in seen_lock:
             raise ConfigError(f"boxes[{i}].lock: channel {lock} is already used by box {seen_lock[lock]}")
-        seen_no[no] = f"boxes[{i}]"
+        seen_no[same] = f"boxes[{i}]"
         seen_lock[lock] = no
         boxes.append(BoxConfig(no, size, lock, sensor, ir, accessible))
     if not boxes:
         raise ConfigError("boxes: a cabinet needs at least one box")
     return tuple(boxes)
+
+
+def _box_key(no: str) -> tuple[str, int]:
+    """A valid box number as the customer's keypad sees it: letters plus the number without leading zeros."""
+    letters = no.rstrip("0123456789")
+    return letters, int(no[len(letters):])
 
 
 def _ui(u: "_Reader") -> UiConfig:
@@ -312,7 +331,7 @@ def _video(v: "_Reader", base_dir: Path) -> VideoConfig:
     video_dir = v.get("dir", str, default="")
     cfg = VideoConfig(
         enabled=v.get("enabled", bool, default=True),
-        dir=_path(video_dir, base_dir) if video_dir else None,
+        dir=_path(video_dir, base_dir, "video.dir") if video_dir else None,
         preroll_s=v.get("preroll_s", float, default=5.0, check=lambda x: 0 <= x <= 60, problem="must be 0–60"),
         postroll_s=v.get("postroll_s", float, default=3.0, check=lambda x: 0 <= x <= 60, problem="must be 0–60"),
         max_clip_s=v.get("max_clip_s", float, default=600.0, check=lambda x: 10 <= x <= 3600,
@@ -333,7 +352,7 @@ def _video(v: "_Reader", base_dir: Path) -> VideoConfig:
 def _mqtt(m: "_Reader", base_dir: Path) -> MqttConfig:
     def file(key: str) -> Path | None:
         value = m.get(key, str, default="")
-        return _path(value, base_dir) if value else None
+        return _path(value, base_dir, f"mqtt.{key}") if value else None
 
     cfg = MqttConfig(
         host=m.get("host", str, default=""),
@@ -383,8 +402,11 @@ def options_reader(options: dict[str, Any], path: str) -> "_Reader":
     return _Reader(options, path)
 
 
-def _path(value: str, base_dir: Path) -> Path:
-    p = Path(value).expanduser()
+def _path(value: str, base_dir: Path, key: str) -> Path:
+    try:
+        p = Path(value).expanduser()
+    except RuntimeError:  # "~user/..." naming no user on this machine
+        raise ConfigError(f"{key}: the home directory of {value.split('/', 1)[0]!r} cannot be determined") from None
     return p if p.is_absolute() else (base_dir / p)
 
 
@@ -401,6 +423,9 @@ class _Reader:
         self.used: set[str] = set()
 
     def _key(self, key: str) -> str:
+        key = str(key)
+        if not _BARE_KEY.match(key):  # "" or "a.b" as TOML writes them, so the path stays readable
+            key = json.dumps(key, ensure_ascii=False)
         return f"{self.path}.{key}" if self.path else key
 
     def get(self, key: str, typ: type, default: Any = ..., check: Callable[[Any], bool] | None = None,
@@ -412,7 +437,11 @@ class _Reader:
             return default
         v = self.data[key]
         if typ is float and isinstance(v, int) and not isinstance(v, bool):
-            v = float(v)
+            try:
+                v = float(v)
+            except OverflowError:
+                raise ConfigError(f"{self._key(key)}: must be a finite number, got an integer too large "
+                                  "for one") from None
         if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
             raise ConfigError(f"{self._key(key)}: must be {self._TYPES[typ]}, got {v!r}")
         if typ is float and not math.isfinite(v):

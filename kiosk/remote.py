@@ -133,6 +133,10 @@ def parse(raw: bytes | bytearray | str) -> dict[str, Any]:
         raise Refused("not_json", "command is not UTF-8 JSON") from None
     if not isinstance(obj, dict):
         raise Refused("not_object", "command is not a JSON object")
+    try:  # what cannot be signed or logged (1e999 is infinity; a lone surrogate is no UTF-8) is refused here
+        canonical(obj).decode("utf-8")
+    except (ValueError, UnicodeError):
+        raise Refused("not_json", "command holds an out-of-range number or an invalid character") from None
     return obj
 
 

@@ -244,6 +244,7 @@ class CabinetService:
         return _raise_or(result)
 
     def login_pin(self, number: str, pin: str) -> Courier:
+        number, pin = validate.typed(number), validate.typed(pin)
         cfg, now = self.config.couriers, self.clock.now()
         with self._tx() as c:
             wait = throttle.retry_at(c, self.config.throttle, now)
@@ -489,6 +490,7 @@ class CabinetService:
     # ------------------------------------------------------------------------------------------ pickup
 
     def pickup(self, box_entered: str, password: str) -> PickupResult:
+        box_entered, password = validate.typed(box_entered), validate.typed(password)
         now = self.clock.now()
         self.expire_lockouts()
         box_no = self.box_no(box_entered)

@@ -18,6 +18,12 @@ _BOX = re.compile(r"^([A-Z]{0,2})0*([0-9]{1,3})$")
 REASONS = ("damaged", "wrong_item", "not_ordered", "other")
 
 
+def typed(value: str) -> str:
+    """Text as it may be stored, hashed and logged: a lone surrogate (no UTF-8 for it; a broken input method or a
+    fuzzer can send one) becomes U+FFFD, so it can only fail a check, never crash one."""
+    return value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
+
+
 def tracking(value: str) -> str:
     v = "".join(value.split()).upper()
     if not _TRACKING.match(v):
