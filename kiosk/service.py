@@ -52,6 +52,7 @@ class CabinetService:
         self._box_index = {validate.box_key(b.no): b.no for b in config.boxes}
         self.txns = TransactionTracker()  # which transaction is on camera; the UI context listens
         self.txns.on_complete.append(self._txn_complete)
+        self._orphan_deposits: set[int] = set()  # deposits whose door was open at start-up (see recover)
         self._sync_boxes()
 
     # ------------------------------------------------------------------------------------------ plumbing
@@ -360,6 +361,11 @@ class CabinetService:
             p = self._active_parcel(c, box_no)
             inside = self.locks.item_inside(box_no)
             if p is not None and p.state == "reserved":
+                if inside is False and p.id in self._orphan_deposits:  # shut empty after a restart: give it back
+                    self._orphan_deposits.discard(p.id)
+                    p = self._set_state(c, p, "cancelled")
+                    self._event(c, "deposit_cancelled", "system", p, reason="closed empty after a restart")
+                    return DoorClosed(box_no, "none", p)
                 if inside is False:
                     self._event(c, "deposit_empty", "device", p)
                     return DoorClosed(box_no, "deposit_empty", p)
@@ -448,6 +454,8 @@ class CabinetService:
         settled = []
         for p in self.parcels(states=("reserved", "picking")):
             if self.locks.is_door_open(p.box_no) is not False:
+                if p.state == "reserved":  # its courier's screen is gone: nobody can reopen or cancel it
+                    self._orphan_deposits.add(p.id)
                 continue
             inside = self.locks.item_inside(p.box_no)
             with self._tx() as c:

@@ -152,3 +152,18 @@ def test_alnum_passwords_when_configured(tmp_path):
     assert type(cab.svc.pickup(p.box_no, pw.lower())).__name__ == "Opened"  # case does not matter
     cab.store.close()
     assert dataclasses.is_dataclass(cfg)
+
+
+def test_a_deposit_found_open_at_start_and_shut_empty_gives_its_box_back(cab):
+    """The courier's screen died with the kiosk: nobody can reopen or cancel this deposit, so an empty close
+    cancels it (in normal running the courier's screen offers reopen/cancel instead)."""
+    c = cab.courier()
+    free = cab.svc.free_counts()["M"]
+    p = cab.svc.start_deposit(c, "M", "SF4440001111", consent=True)
+    cab.reopen()  # the kiosk restarts with the door still open
+    assert cab.svc.recover() == [] and cab.svc.parcel(p.id).state == "reserved"
+    cab.locks.close(p.box_no, item=False)
+    out = cab.svc.door_closed(p.box_no)
+    assert out.action == "none" and cab.svc.parcel(p.id).state == "cancelled"
+    assert audit.events(cab.store.conn)[-1].data["reason"] == "closed empty after a restart"
+    assert cab.svc.free_counts()["M"] == free
