@@ -30,11 +30,14 @@ import select
 import threading
 import time
 import tty
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from hardware import kerong_protocol as kp
+
+RECORDS_KEPT = 10_000  # requests and pulses remembered for tests and the simulator
 
 Fault = Literal["no_reply", "bad_checksum", "duplicate_address", "garbage"]
 FAULTS: tuple[Fault, ...] = ("no_reply", "bad_checksum", "duplicate_address", "garbage")
@@ -66,8 +69,9 @@ class KerongEmulator:
         self.auto_open = auto_open
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._pulses: list[Pulse] = []
-        self._requests: list[kp.Frame] = []
+        # The newest records only: a simulated cabinet left running for days polls ~20 times a second.
+        self._pulses: deque[Pulse] = deque(maxlen=RECORDS_KEPT)
+        self._requests: deque[kp.Frame] = deque(maxlen=RECORDS_KEPT)
         self.bad_requests = 0
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)

@@ -23,6 +23,9 @@ def _when(ts: object) -> str:
         return "?"
 
 
+KEPT = 500  # messages the simulated handheld keeps
+
+
 class HandheldView(QListWidget):
     """Newest message on top. ``add(payload)`` for each message the kiosk delivers."""
 
@@ -36,6 +39,9 @@ class HandheldView(QListWidget):
     def add(self, payload: dict[str, Any]) -> None:
         self.payloads.append(payload)
         self.insertItem(0, self._item(payload))
+        if len(self.payloads) > KEPT:  # a simulator left running for days: the oldest messages go
+            del self.payloads[0]
+            self.takeItem(self.count() - 1)
 
     def newest_password(self, tracking: str | None = None) -> dict[str, Any] | None:
         """The newest password message (for one parcel when ``tracking`` is given)."""
