@@ -44,7 +44,7 @@ from hardware.camera import OFFLINE, ONLINE, FrameCallback, StatusCallback
 from hardware.clip_writer import ClipWriter, HashingFile, playable_frames
 from hardware.h264 import PRESETS, TIME_BASE, H264Encoder, open_encoder
 from hardware.overlay import draw_overlay, overlay_lines
-from kiosk.clips import file_sha256
+from kiosk.clips import file_sha256, read_sidecar
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +85,8 @@ class ClipInfo:
 
     @classmethod
     def from_sidecar(cls, sidecar: Path) -> ClipInfo:
-        """Read a sidecar written by the recorder (``ValueError``/``KeyError``/``OSError`` if it is not one)."""
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
-        return cls(txn=str(data["txn"]), part=int(data["part"]), kind=str(data["kind"]),
-                   path=sidecar.with_name(str(data["path"])).absolute(), started=float(data["started"]),
-                   ended=float(data["ended"]), txn_started=float(data["txn_started"]),
-                   preroll_s=float(data["preroll_s"]), frames=int(data["frames"]), bytes=int(data["bytes"]),
-                   sha256=str(data["sha256"]), boxes=tuple(str(b) for b in data["boxes"]),
-                   complete=bool(data["complete"]), note=str(data["note"]))
+        """Read a sidecar written by the recorder, as the core reads it when it adopts an orphan clip."""
+        return cls(**read_sidecar(sidecar))
 
 
 class FrameFeed(Protocol):

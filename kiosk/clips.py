@@ -182,6 +182,18 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def read_sidecar(sidecar: Path) -> dict[str, Any]:
+    """The recorder's JSON sidecar as ``record_clip`` keyword arguments (``path``: the clip beside it).
+    Raises OSError / ValueError / KeyError / TypeError when it is not one."""
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    return {"txn": str(data["txn"]), "part": int(data["part"]), "kind": str(data["kind"]),
+            "path": sidecar.with_name(str(data.get("path", sidecar.with_suffix(".mp4").name))).absolute(), "started": float(data["started"]),
+            "ended": float(data["ended"]), "txn_started": float(data["txn_started"]),
+            "preroll_s": float(data["preroll_s"]), "frames": int(data["frames"]), "bytes": int(data["bytes"]),
+            "sha256": str(data["sha256"]), "boxes": tuple(str(b) for b in data.get("boxes", ())),
+            "complete": bool(data.get("complete", False)), "note": str(data.get("note", ""))}
+
+
 def adopt_orphans(service: CabinetService) -> list[Clip]:
     """Register clips that have a sidecar but no row (the row was lost); a file that no longer matches its
     sidecar's hash is registered as incomplete with a note saying so, never silently."""
@@ -196,18 +208,14 @@ def adopt_orphans(service: CabinetService) -> list[Clip]:
         if rel in known or not mp4.is_file():
             continue
         try:
-            info = json.loads(sidecar.read_text(encoding="utf-8"))
+            info = read_sidecar(sidecar)
             actual = file_sha256(mp4)
-            note = str(info.get("note", ""))
-            complete = bool(info.get("complete", False))
             if actual != info["sha256"]:
-                note, complete = f"file does not match its sidecar hash (sidecar {info['sha256'][:12]}…)", False
-            clip = service.record_clip(
-                txn=str(info["txn"]), part=int(info["part"]), kind=str(info["kind"]), path=mp4,
-                started=float(info["started"]), ended=float(info["ended"]),
-                txn_started=float(info["txn_started"]), preroll_s=float(info["preroll_s"]),
-                frames=int(info["frames"]), bytes=mp4.stat().st_size, sha256=actual,
-                boxes=tuple(info.get("boxes", ())), complete=complete, note=note or "registered after restart")
+                info["note"] = f"file does not match its sidecar hash (sidecar {info['sha256'][:12]}…)"
+                info["complete"] = False
+            info.update(path=mp4, bytes=mp4.stat().st_size, sha256=actual,
+                        note=info["note"] or "registered after restart")
+            clip = service.record_clip(**info)
         except (OSError, ValueError, KeyError, TypeError) as e:
             log.error("cannot register orphan clip %s: %s", mp4, e)
             continue

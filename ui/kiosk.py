@@ -181,10 +181,7 @@ class Kiosk(QObject):
     def _clip_saved(self, info: Any) -> None:
         """The recorder finished a file: its hash goes into the audit chain (the sidecar stays as a backup)."""
         try:
-            clip = self.service.record_clip(
-                txn=info.txn, part=info.part, kind=info.kind, path=info.path, started=info.started,
-                ended=info.ended, txn_started=info.txn_started, preroll_s=info.preroll_s, frames=info.frames,
-                bytes=info.bytes, sha256=info.sha256, boxes=info.boxes, complete=info.complete, note=info.note)
+            clip = self.service.record_clip(**vars(info))  # ClipInfo's fields are record_clip's arguments
         except (KioskError, sqlite3.Error) as e:
             log.error("clip %s could not be entered in the log (registered at the next start): %s", info.path, e)
             self.alarm.emit("fault", f"recorder: clip {info.txn}-{info.part} not logged: {e}")
