@@ -176,7 +176,8 @@ class DevicesTab(MaintTab):
         self.alarm_table.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Alarm")])
         self.names = {"lockboard": self.tr("Lock board"), "fingerprint": self.tr("Fingerprint sensor"),
                       "camera": self.tr("Camera"), "database": self.tr("Database"), "disk": self.tr("Disk"),
-                      "door": self.tr("Door sensors")}
+                      "door": self.tr("Door sensors"), "recorder": self.tr("Video recorder"),
+                      "broker": self.tr("Fleet broker (MQTT)")}
         self.refresh_if_shown()
 
     def run_checks(self, quiet: bool) -> None:

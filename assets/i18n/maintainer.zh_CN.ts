@@ -543,6 +543,14 @@
         <translation>门磁传感器</translation>
     </message>
     <message>
+        <source>Video recorder</source>
+        <translation>录像机</translation>
+    </message>
+    <message>
+        <source>Fleet broker (MQTT)</source>
+        <translation>云端消息服务器（MQTT）</translation>
+    </message>
+    <message>
         <source>Checked again at {time}.</source>
         <translation>已于 {time} 重新检测。</translation>
     </message>
