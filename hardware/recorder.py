@@ -116,6 +116,7 @@ class _Part:
     boxes: list[str]
     first: _Packet | None = None
     walls: list[float] = field(default_factory=list)  # of the frames written (a cut file keeps a prefix)
+    stamps: list[float] = field(default_factory=list)  # their monotonic capture times
 
 
 @dataclass
@@ -533,6 +534,7 @@ class Recorder(threading.Thread):
         if part.first is None:
             part.first = p
         part.walls.append(p.wall)
+        part.stamps.append(p.ts)
         t.last_ts = p.ts
 
     def _close_part(self, t: _Txn, complete: bool, note: str) -> None:
@@ -560,8 +562,11 @@ class Recorder(threading.Thread):
             _remove(path, "no playable video")
             return
         preroll = max(0.0, part.began_ts - part.first.ts) if part.began_ts is not None else 0.0
+        # The end is the start plus the monotonic length: a wall clock set back (NTP) or forward mid-clip must
+        # not give the clip a negative or two-day length (the burned-in time still shows what the clock said).
+        ended = part.walls[0] + (part.stamps[frames - 1] - part.stamps[0])
         info = ClipInfo(txn=t.txn, part=part.number, kind=t.kind, path=path, started=part.walls[0],
-                        ended=part.walls[frames - 1], txn_started=part.txn_started, preroll_s=round(preroll, 3),
+                        ended=ended, txn_started=part.txn_started, preroll_s=round(preroll, 3),
                         frames=frames, bytes=size, sha256=sha, boxes=tuple(part.boxes), complete=complete,
                         note=note)
         try:

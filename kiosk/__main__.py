@@ -8,9 +8,11 @@ packages only inside the commands that need them, so ``kiosk courier list`` neve
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
-from . import cli
+from . import cli, memory
+from .clock import Clock, SystemClock
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +37,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--simulate", action="store_true", help="check the emulated devices instead")
     st.set_defaults(func=cmd_selftest)
 
+    sb = sub.add_parser("support-bundle", parents=[common],
+                        help="write a support bundle (logs, config without secrets, checks) into DIR; print its path")
+    sb.add_argument("--out", metavar="DIR", required=True, help="an existing folder, e.g. the USB stick's")
+    sb.add_argument("--selftest", action="store_true",
+                    help="run the device selftest into the bundle (stop the kiosk first: it opens the devices)")
+    sb.set_defaults(func=cmd_support_bundle)
+
     em = sub.add_parser("emulate", parents=[common], help="run a device emulator on a pty and print its path")
     em.add_argument("device", choices=["fingerprint", "lockboard"])
     em.add_argument("--boards", type=int, nargs="+", default=[0, 1], metavar="ADDR",
@@ -47,7 +56,9 @@ class Composition:
     """The running cabinet: core, devices, workers, context and screens, and how to stop them all."""
 
     def __init__(self, config_path: str | None, simulate: bool, width: int | None = None,
-                 height: int | None = None) -> None:
+                 height: int | None = None, clock: Clock | None = None) -> None:
+        """``clock``: the wall clock of the core and the recorder (tests set it; the system's by default)."""
+        memory.tune_allocator()  # before the camera's first frame (see kiosk/memory.py)
         from PySide6.QtWidgets import QApplication
 
         from hardware import factory
@@ -61,6 +72,7 @@ class Composition:
 
         self.qt = QApplication.instance() or QApplication(sys.argv[:1])
         self.ctx = cli.open_context(config_path)
+        self.clock = clock or SystemClock()
         cfg = self.ctx.config
         theme.apply(self.qt, height or cfg.ui.height)
         self._stops: list = [self.ctx.store.close]
@@ -89,7 +101,7 @@ class Composition:
                 self._stops.append(self.camera.stop)
             self.recorder = self._recorder(cfg) if source is not None and cfg.video.enabled else None
             self.scanner = self._scanner() if source is not None else None
-            self.service = self.ctx.service(self.locks.bank)
+            self.service = self.ctx.service(self.locks.bank, self.clock)
             self.service.adopt_orphan_clips()  # clips whose log entry a crash or a full disk lost
             self.link, command_key = self._link(cfg)
             self.kiosk = Kiosk(cfg, self.service, locks=self.lock_worker, fingerprint=self.fingerprint,
@@ -102,6 +114,8 @@ class Composition:
                 self.link.start()
                 self._stops.append(self.link.stop)  # before the kiosk's stop: says "offline" while it can
             self.app = App(self.kiosk, width, height)
+            self._stops.append(self.app.prompts.stop)  # first to stop: silence before the devices go
+            self.app.prompts.start()
         except BaseException:
             self.stop()
             raise
@@ -116,7 +130,7 @@ class Composition:
         recorder = RecorderWorker(Recorder(
             self.camera_thread, cfg.video_dir, cabinet_id=cfg.cabinet_id, fps=self.camera_thread.fps,
             preroll_s=v.preroll_s, postroll_s=v.postroll_s, max_clip_s=v.max_clip_s,
-            min_free_bytes=v.min_free_mb * 2**20, crf=v.crf, preset=v.preset))
+            min_free_bytes=v.min_free_mb * 2**20, crf=v.crf, preset=v.preset, wall_clock=self.clock.now))
         recorder.start()
         self._stops.append(recorder.stop)
         return recorder
@@ -172,10 +186,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
         raise cli.CliError("kiosk run: no display. Start it in a desktop session, set QT_QPA_PLATFORM=eglfs on a "
                            "cabinet without a desktop, or QT_QPA_PLATFORM=offscreen to check it headless")
+    import signal
+
+    from . import logfile
+    from .config import default_config_path, load
+
+    # systemd may stop the unit while it is still starting: remember the SIGTERM and shut down cleanly once the
+    # devices are up, instead of dying half-way with Python's default action.
+    early: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda n, _f: early.append(n))
+    log_handlers = logfile.setup(load(getattr(args, "config", None) or default_config_path()))
+    try:
+        return _run(args, early)
+    finally:
+        logfile.close(log_handlers)
+
+
+def _run(args: argparse.Namespace, early: list[int]) -> int:
+    """cmd_run once logging is set up: systemd hears READY=1 when the home screen is up, pings from the GUI
+    thread (ui/watchdog.py) and STOPPING=1 on the way out."""
+    import signal
+
+    from ui.watchdog import SystemdWatchdog
+
     comp = Composition(getattr(args, "config", None), args.simulate)
     window = comp.app.window
     panel = None
+    watchdog = None
     try:
+        watchdog = SystemdWatchdog(window, comp.kiosk)
         if args.simulate:
             from ui.simulator import SimulatorPanel
 
@@ -186,12 +226,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if panel is not None:  # beside the kiosk, not on top of it (no window manager places it for us)
             panel.move(window.frameGeometry().right() + 8, window.y())
         comp.recover_when_doors_known()
-        import signal
-
         signal.signal(signal.SIGTERM, lambda *_: (window.allow_close(), comp.qt.quit()))
         signal.signal(signal.SIGINT, lambda *_: (window.allow_close(), comp.qt.quit()))
+        if early:
+            return cli.EXIT_OK  # stopped while starting
+        watchdog.start()  # READY=1 on the loop's first turn; pings stop if this thread ever hangs
         return comp.qt.exec()
     finally:
+        if watchdog is not None:
+            watchdog.stop()  # STOPPING=1: the shutdown below is expected, not a crash
         if panel is not None:
             panel.close()
         window.allow_close()
@@ -236,6 +279,36 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     checks = selftest.run(load(getattr(args, "config", None) or default_config_path()), simulate=args.simulate)
     print(selftest.table(checks))
     return cli.EXIT_OK if all(c.ok for c in checks) else cli.EXIT_FAIL
+
+
+def cmd_support_bundle(args: argparse.Namespace) -> int:
+    """kiosk/support.py from a shell; the selftest is hardware's, so it is injected here. Exit 2 on failure."""
+    from . import support
+    from .clips import file_sha256
+    from .config import default_config_path, load
+    from .model import KioskError
+    from .store import StoreError
+
+    cfg = load(getattr(args, "config", None) or default_config_path())
+    def run_selftest() -> str:
+        from hardware import selftest
+
+        return selftest.table(selftest.run(cfg))
+    try:
+        path = support.write_bundle(cfg, args.out, selftest=run_selftest if args.selftest else None)
+    except support.SupportError as e:
+        raise cli.CliError(str(e)) from None
+    if cfg.db_path.exists():  # who took the cabinet's state away, logged (never creates a database)
+        try:
+            ctx = cli.open_context(getattr(args, "config", None))
+            try:
+                ctx.service().support_exported(path, path.stat().st_size, file_sha256(path), actor="cli")
+            finally:
+                ctx.store.close()
+        except (StoreError, OSError, sqlite3.Error, KioskError) as e:
+            print(f"warning: the export could not be entered in the audit log: {e}", file=sys.stderr)
+    print(path)
+    return cli.EXIT_OK
 
 
 def cmd_emulate(args: argparse.Namespace) -> int:

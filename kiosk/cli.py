@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from . import __version__, audit, evidence, evidence_check
-from .clock import SystemClock
+from .clock import Clock, SystemClock
 from .config import CABINET_ID, Config, ConfigError, default_config_path, load
 from .keys import Keyring, SecretError
 from .model import KioskError
@@ -39,8 +39,8 @@ class Context:
     store: Store
     keys: Keyring
 
-    def service(self, locks=None) -> CabinetService:
-        return CabinetService(self.config, self.store, self.keys, locks or OfflineLocks(), SystemClock())
+    def service(self, locks=None, clock: Clock | None = None) -> CabinetService:
+        return CabinetService(self.config, self.store, self.keys, locks or OfflineLocks(), clock or SystemClock())
 
 
 def open_context(config_path: str | None) -> Context:
@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     cm.add_argument("--wait", type=float, default=10.0, metavar="S",
                     help="seconds to wait for the result (default 10; 0: publish only)")
     cm.set_defaults(func=cmd_command)
+
+    mg = sub.add_parser("migrate", parents=[common],
+                        help="bring the database to this version's schema (the upgrade step); --backup first")
+    mg.add_argument("--backup", metavar="DIR", help="copy the database into DIR first (SQLite online backup)")
+    mg.set_defaults(func=cmd_migrate)
     return p
 
 
@@ -348,6 +353,69 @@ def cmd_command(args: argparse.Namespace) -> int:
     ok = result.get("ok") is True
     print(f"{'ok' if ok else 'NOT DONE'}: {result.get('message')}")
     return EXIT_OK if ok else EXIT_FAIL
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Back up, then open the store (which migrates by PRAGMA user_version); print "schema vN -> vM".
+
+    Run by deploy/install.sh --upgrade with the kiosk stopped, as the kiosk user. A cabinet with no database
+    yet is left alone: the first start creates it, owned by whoever starts the kiosk.
+    """
+    cfg = load(getattr(args, "config", None) or default_config_path())
+    db = cfg.db_path
+    if not db.exists():
+        print(f"no database at {db} yet: nothing to migrate (the first start creates it)")
+        return EXIT_OK
+    before = _schema_version(db)
+    if args.backup:
+        print(f"backup: {_backup_db(db, args.backup, before)}")
+    store = Store(db)
+    try:
+        after = store.version
+    finally:
+        store.close()
+    print(f"schema v{before} -> v{after}")
+    return EXIT_OK
+
+
+def _schema_version(db) -> int:
+    """The file's PRAGMA user_version, read without migrating anything."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot read database {db}: {e}") from None
+
+
+def _backup_db(db, out_dir: str, version: int) -> str:
+    """A consistent copy by SQLite's online backup (WAL content included), mode 0600, checked after writing."""
+    import os
+    import sqlite3
+    from pathlib import Path
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        dest = out / f"kiosk-{datetime.now():%Y%m%d-%H%M%S}-v{version}.sqlite3"
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # hashes and sealed data: owner only
+        src = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        dst = sqlite3.connect(dest)
+        try:
+            src.backup(dst)
+            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dst.close()
+            src.close()
+    except (OSError, sqlite3.Error) as e:
+        raise CliError(f"migrate: backup into {out_dir} failed: {e}") from None
+    if ok != "ok":
+        raise CliError(f"migrate: backup {dest} fails its integrity check: {ok}")
+    return str(dest)
 
 
 def _user() -> str:

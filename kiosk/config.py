@@ -120,6 +120,41 @@ class MqttConfig:
         return bool(self.host)
 
 
+@dataclass(frozen=True)
+class AudioConfig:
+    """Spoken prompts for every step (accessibility). A person can mute or repeat for their own session."""
+
+    enabled: bool = True
+    engine: str = "espeak-ng"  # "espeak-ng" (speaks the screen's own translated text), "files" (recorded only), "none"
+    volume: int = 80  # percent
+    night_volume: int = 30  # percent, while night mode is on
+    rate_wpm: int = 150
+    voice_zh: str = "cmn"
+    voice_en: str = "en"
+    sounds_dir: Path | None = None  # recorded prompts that override speech: <dir>/<lang>/<prompt id>.wav
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    """Theme, text size and night mode. A person can pick high contrast or larger text for their session."""
+
+    theme: str = "standard"  # "standard" or "contrast": the theme a session starts with
+    text_scale: float = 1.0  # the text size a session starts with (the larger-text choice is 1.25x)
+    night_start: str = "22:00"  # HH:MM local time; night_start == night_end: no night mode
+    night_end: str = "06:00"
+    night_brightness: int = 30  # percent of the backlight's maximum while night mode is on
+    backlight: str = "auto"  # "auto" (first /sys/class/backlight device), a device path, or "none"
+
+
+@dataclass(frozen=True)
+class SupportConfig:
+    """Where the maintainer's support bundle goes: the first mounted USB stick matching these globs."""
+
+    usb_globs: tuple[str, ...] = ("/media/*/*", "/run/media/*/*", "/mnt/usb*")
+    log_dir: Path | None = None  # default: <data_dir>/logs
+    require_mount: bool = True  # only mount points count (an empty /mnt/usb is not a stick); false: any folder
+
+
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
 
 
@@ -155,6 +190,9 @@ class Config:
     ui: UiConfig = UiConfig()
     video: VideoConfig = VideoConfig()
     mqtt: MqttConfig = MqttConfig()
+    audio: AudioConfig = AudioConfig()
+    display: DisplayConfig = DisplayConfig()
+    support: SupportConfig = SupportConfig()
     source: Path | None = None
 
     @property
@@ -164,6 +202,10 @@ class Config:
     @property
     def video_dir(self) -> Path:
         return self.video.dir or self.data_dir / "video"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.support.log_dir or self.data_dir / "logs"
 
     def box(self, no: str) -> BoxConfig | None:
         return next((b for b in self.boxes if b.no == no), None)
@@ -265,11 +307,14 @@ def parse(raw: dict[str, Any], base_dir: Path, source: Path | None = None) -> Co
     ui = _ui(r.table("ui", required=False))
     video = _video(r.table("video", required=False), base_dir)
     mqtt = _mqtt(r.table("mqtt", required=False), base_dir)
+    audio = _audio(r.table("audio", required=False), base_dir)
+    display = _display(r.table("display", required=False))
+    support = _support(r.table("support", required=False), base_dir)
     r.done()
     return Config(cabinet_id=cabinet_id, site=site, address=address, lat=lat, lon=lon, data_dir=data_dir,
                   secret_file=secret_file, boxes=boxes, passwords=passwords, lockout=lockout,
                   throttle=throttle, couriers=couriers, free_hours=free_hours, hardware=hardware, ui=ui,
-                  video=video, mqtt=mqtt, source=source)
+                  video=video, mqtt=mqtt, audio=audio, display=display, support=support, source=source)
 
 
 def _boxes(r: "_Reader") -> tuple[BoxConfig, ...]:
@@ -346,6 +391,60 @@ def _video(v: "_Reader", base_dir: Path) -> VideoConfig:
         require_camera_for_deposit=v.get("require_camera_for_deposit", bool, default=False),
     )
     v.done()
+    return cfg
+
+
+def _audio(a: "_Reader", base_dir: Path) -> AudioConfig:
+    percent = {"check": lambda x: 0 <= x <= 100, "problem": "must be 0–100"}
+    sounds = a.get("sounds_dir", str, default="")
+    cfg = AudioConfig(
+        enabled=a.get("enabled", bool, default=True),
+        engine=a.get("engine", str, default="espeak-ng", check=lambda x: x in ("espeak-ng", "files", "none"),
+                     problem="must be 'espeak-ng', 'files' or 'none'"),
+        volume=a.get("volume", int, default=80, **percent),
+        night_volume=a.get("night_volume", int, default=30, **percent),
+        rate_wpm=a.get("rate_wpm", int, default=150, check=lambda x: 80 <= x <= 450, problem="must be 80–450"),
+        voice_zh=a.get("voice_zh", str, default="cmn", check=_voice_ok, problem="must be an espeak-ng voice name"),
+        voice_en=a.get("voice_en", str, default="en", check=_voice_ok, problem="must be an espeak-ng voice name"),
+        sounds_dir=_path(sounds, base_dir, "audio.sounds_dir") if sounds else None,
+    )
+    a.done()
+    return cfg
+
+
+def _voice_ok(v: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9_+-]{1,40}", v))
+
+
+def _hhmm_ok(v: str) -> bool:
+    m = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", v)
+    return m is not None
+
+
+def _display(d: "_Reader") -> DisplayConfig:
+    hhmm = {"check": _hhmm_ok, "problem": "must be HH:MM (24-hour clock)"}
+    cfg = DisplayConfig(
+        theme=d.get("theme", str, default="standard", check=lambda x: x in ("standard", "contrast"),
+                    problem="must be 'standard' or 'contrast'"),
+        text_scale=d.get("text_scale", float, default=1.0, check=lambda x: 0.8 <= x <= 1.6, problem="must be 0.8–1.6"),
+        night_start=d.get("night_start", str, default="22:00", **hhmm),
+        night_end=d.get("night_end", str, default="06:00", **hhmm),
+        night_brightness=d.get("night_brightness", int, default=30, check=lambda x: 5 <= x <= 100,
+                               problem="must be 5–100 (0 would look like a dead screen)"),
+        backlight=d.get("backlight", str, default="auto"),
+    )
+    d.done()
+    return cfg
+
+
+def _support(s: "_Reader", base_dir: Path) -> SupportConfig:
+    globs = s.get("usb_globs", list, default=["/media/*/*", "/run/media/*/*", "/mnt/usb*"],
+                  check=lambda x: all(isinstance(g, str) and g.startswith("/") for g in x) and len(x) <= 20,
+                  problem="must be a list of absolute path patterns")
+    log_dir = s.get("log_dir", str, default="")
+    cfg = SupportConfig(usb_globs=tuple(globs), log_dir=_path(log_dir, base_dir, "support.log_dir") if log_dir else None,
+                        require_mount=s.get("require_mount", bool, default=True))
+    s.done()
     return cfg
 
 

@@ -844,6 +844,12 @@ class CabinetService:
         with self._tx() as c:
             self._event(c, "evidence_exported", actor, tracking=tracking, fingerprint=fingerprint, path=path)
 
+    def support_exported(self, path: Path, size: int, sha256: str, actor: str = "maintainer") -> None:
+        """A support bundle left the cabinet (kiosk/support.py): which file, how big, its SHA-256, where to."""
+        with self._tx() as c:
+            self._event(c, "support_exported", actor, file=path.name, dir=str(path.parent.resolve()), size=size,
+                        sha256=sha256)
+
     def adopt_orphan_clips(self) -> list[Clip]:
         """At start-up: clips on disk whose row was lost are registered from their sidecar."""
         return clips.adopt_orphans(self)

@@ -49,6 +49,16 @@ class App(QObject):
         if kiosk.fingerprint is not None:
             kiosk.fingerprint.finger_identified.connect(self._finger)
             kiosk.fingerprint.finger_not_recognised.connect(self._finger_unknown)
+        from .night import NightMode
+
+        self.night = NightMode(self)  # before audio: it reads night.active and connects to night_changed
+        from hardware.speech import Speaker
+
+        from .prompts import Prompts
+        from .speech_buttons import SpeechButtons
+
+        self.prompts = Prompts(self, Speaker(kiosk.config.audio))  # its thread starts with prompts.start()
+        self.speech_buttons = SpeechButtons(self, self.prompts)
         kiosk.set_language(cfg.language)
         self.window.home()
 

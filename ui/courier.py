@@ -182,8 +182,8 @@ class CourierFlow(QObject):
             size, acc = self.size, self.accessible
             if acc:
                 self.form_screen.show_error(lambda: self.tr(
-                    "No accessible box of size {size} or larger is free now. Go back and choose another size, "
-                    "or untick the accessible box.").format(size=size))
+                    "No low box of size {size} or larger is free now. Go back and choose another size, "
+                    "or untick \"Low box\".").format(size=size))
             else:
                 self.form_screen.show_error(lambda: self.tr(
                     "No box of size {size} or larger is free now. Go back and choose another size.").format(

@@ -93,15 +93,9 @@ def fit_keyboard(kbd: TextKeyboard, app: "App") -> None:
     kbd.layout().setSpacing(4 if compact(app) else 8)
 
 
-# The theme gives primary buttons their green even when disabled, with grey text on it: hard to read and it
-# looks tappable. Until assets/theme.qss has this rule, the courier screens carry it (same colours).
-DISABLED_PRIMARY = ('QPushButton[role="primary"]:disabled { background: #1c2631; color: #8b9aab; '
-                    'border-color: #3a4856; }')
-
-
 def tight(screen: Screen) -> None:
-    """Trim the screen's outer margins and spacing (never the touch targets): the keyboard needs the room."""
-    screen.setStyleSheet(DISABLED_PRIMARY)
+    """Trim the screen's outer margins and spacing (never the touch targets): the keyboard needs the room.
+    (A disabled primary button's colours come from assets/theme.qss, in every palette.)"""
     m = screen.app.metrics["pad"]
     if compact(screen.app):
         screen.layout().setContentsMargins(m, 4, m, 4)
@@ -380,7 +374,7 @@ class SizeScreen(Screen):
         self.title.setText(self.tr("Choose the box size"))
         self.subtitle.setText(self.tr("The smallest box that fits is used; if a size is full, a larger one is "
                                       "opened."))
-        self.accessible.setText(self.tr("Accessible box (within reach)"))
+        self.accessible.setText(self.tr("Low box: within reach from a wheelchair"))
         self.back.setText(self.tr("Back"))
         usable = False
         for i, s in enumerate(SIZES):
@@ -399,7 +393,7 @@ class SizeScreen(Screen):
         if usable:
             self.notice.setText("")
         elif self.accessible.isChecked():
-            self.notice.setText(self.tr("No accessible box is free now. Untick \"Accessible box\" to use any box."))
+            self.notice.setText(self.tr("No low box is free now. Untick \"Low box\" to use any box."))
         else:
             self.notice.setText(self.tr("Every box is in use now. Please come back later or call support."))
 
@@ -529,7 +523,7 @@ class FormScreen(Screen):
 
     def _update(self) -> None:
         page = self.pages.currentWidget()
-        size = self._size + (" · " + self.tr("accessible") if self._accessible else "")
+        size = self._size + (" · " + self.tr("low box") if self._accessible else "")
         if page is self.tracking_page:
             self.title.setText(self.tr("Type the tracking number"))
             self.subtitle.setText(self.tr("Size {size}. Tap Done when it matches the label.").format(size=size))

@@ -412,6 +412,9 @@ class ReasonScreen(Screen):
         self.back.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.buttons.addWidget(self.back, 1)
         self.buttons.addStretch(2)
+        if self.app.size[1] < 600:  # 480 px: three rows of buttons and the larger-text choice must still fit
+            self.layout().setContentsMargins(m["pad"], 4, m["pad"], 4)
+            self.layout().setSpacing(6)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Why do you refuse the parcel?"))

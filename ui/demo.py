@@ -26,6 +26,11 @@ COURIER, COURIER_NAME, COURIER_PIN, FINGER = "C2001", "Zhang Min", "135790", 7
 MARKER = ".kiosk-demo"
 
 
+def _night_start(text: str) -> str:
+    m = re.search(r'(?m)^\s*night_start\s*=\s*("[^"]*")', text)
+    return m.group(1) if m else '"22:00"'
+
+
 def prepare(out: Path, config: str | None) -> Path:
     """DIR/cabinet.toml: the given (or default) config with a fresh data dir DIR/data."""
     from kiosk.config import ConfigError, default_config_path, with_data_dir
@@ -44,6 +49,12 @@ def prepare(out: Path, config: str | None) -> Path:
     text = source.read_text(encoding="utf-8")
     text = with_data_dir(text, "data")
     text = re.sub(r'(?m)^(\s*secret_file\s*=.*)$', r"# \1  (the demo keeps its own key)", text)
+    # Daylight whatever the hour (pictures of the screens as most people see them), and never the host's backlight.
+    text = re.sub(r'(?m)^(\s*night_end\s*=\s*)"[^"]*"', lambda m: m.group(1) + _night_start(text), text)
+    text = re.sub(r'(?m)^(\s*backlight\s*=\s*)"[^"]*"', r'\1"none"', text)
+    if not re.search(r"(?m)^\[display\]", text):
+        text += '\n[display]\nnight_start = "22:00"\nnight_end = "22:00"\nbacklight = "none"\n'
+
     path = out / "cabinet.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from kiosk import memory
 from kiosk.config import Config
 from kiosk.model import KioskError
 from kiosk.service import CabinetService
@@ -141,13 +142,16 @@ class Kiosk(QObject):
     # ---- periodic --------------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Lockouts that ended, overdue parcels, clips past retention, then pending messages to the handheld."""
+        """Lockouts that ended, overdue parcels, clips past retention, pending messages to the handheld; when
+        nobody is mid-transaction, free heap pages go back to the system (kiosk/memory.py)."""
         try:
             self.service.tick()
             self.service.apply_retention()
         except KioskError as e:
             self.alarm.emit("fault", str(e))
         self.deliver()
+        if not self.service.txns.open:
+            memory.trim()
 
     # ---- transactions on video ---------------------------------------------------------------------------
 

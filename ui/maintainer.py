@@ -320,6 +320,7 @@ class MaintScreen(Screen):
         from .maintainer_couriers import CouriersTab
         from .maintainer_boxes import BoxesTab
         from .maintainer_clips import ClipsTab
+        from .maintainer_support import SupportTab
         from .maintainer_tabs import DevicesTab, LockoutsTab, LogTab, SystemTab
 
         self.title.hide()  # the tab bar says where you are; 800x480 needs the height
@@ -337,7 +338,9 @@ class MaintScreen(Screen):
         self.lockouts = LockoutsTab(self)
         self.system = SystemTab(self)
         self.clips = ClipsTab(self)
-        for tab in (self.devices, self.boxes, self.couriers, self.log, self.lockouts, self.system, self.clips):
+        self.support = SupportTab(self)
+        for tab in (self.devices, self.boxes, self.couriers, self.log, self.lockouts, self.system, self.clips,
+                    self.support):
             self.tabs.addTab(tab, "")
         self.confirm = MaintConfirm(self)
         self.pages.addWidget(self.tabs)
@@ -358,7 +361,7 @@ class MaintScreen(Screen):
     def retranslate(self) -> None:
         self.exit.setText(self.tr("Exit"))
         for i, text in enumerate((self.tr("Devices"), self.tr("Boxes"), self.tr("Couriers"), self.tr("Log"),
-                                  self.tr("Lockouts"), self.tr("System"), self.tr("Video"))):
+                                  self.tr("Lockouts"), self.tr("System"), self.tr("Video"), self.tr("Support"))):
             self.tabs.setTabText(i, text)
 
     # ---- life cycle ------------------------------------------------------------------------------------
@@ -386,7 +389,7 @@ class MaintScreen(Screen):
 
     def holds_session(self) -> bool:
         # a finger enrolment or a clip being watched must not be cut off by inactivity
-        return self.couriers.enrolling() or self.clips.player.is_playing
+        return self.couriers.enrolling() or self.clips.player.is_playing or self.support.busy()
 
     def flow_checks(self) -> None:
         self.devices.run_checks(quiet=True)

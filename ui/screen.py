@@ -8,15 +8,23 @@ whether a door is open (then inactivity must not send the screen home). Subclass
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from .app import App
 
 log = logging.getLogger(__name__)
+
+PROMPT_LABELS = ("title", "subtitle", "big", "hint")  # labels whose words are part of the screen's audio prompt
+
+
+def _plain(text: str) -> str:
+    """A label's words without rich-text markup."""
+    return re.sub(r"<[^>]+>", " ", text).replace("&nbsp;", " ").strip() if "<" in text else text.strip()
 
 
 class Screen(QWidget):
@@ -62,6 +70,15 @@ class Screen(QWidget):
 
     def leave(self) -> None:
         """The screen is hidden."""
+
+    def prompt_text(self) -> str:
+        """What the audio prompt says on this screen, in the current language: its title, subtitle, instructions
+        and big box number (never a field's content: typed passwords and PINs are not spoken)."""
+        parts = [self.title.text(), self.subtitle.text()]  # spoken even where a small panel hides them
+        parts += [w.text() for w in self.findChildren(QLabel) if w not in (self.title, self.subtitle)
+                  and w.objectName() in PROMPT_LABELS and w.isVisibleTo(self)]
+        parts += [t.tabText(t.currentIndex()) for t in self.findChildren(QTabWidget) if t.isVisibleTo(self)]
+        return "\n".join(t for t in (_plain(p) for p in parts) if t)
 
     def holds_session(self) -> bool:
         """True while a door this screen opened is open: inactivity must not send it home."""

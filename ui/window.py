@@ -5,6 +5,11 @@ with Alt+F4 or reach the desktop; only ``allow_close()`` (shutdown) lets it clos
 shortcut (Super+Down, its F11) arrives as a window-state change, so once full screen the window puts itself
 back in full screen. Any touch, click or key restarts the inactivity timer; a screen holding an open door is
 never sent home.
+
+The header also carries the look a person may choose for their own session: high contrast and larger text
+(words on the buttons, not icons). The choice lasts until the window falls idle; then the next person meets
+the cabinet's configured look again. Night mode (ui/night.py) dims a panel without a backlight through
+``set_night``: a translucent black veil over the whole window (no re-styling, so it costs nothing per session).
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QSizePolicy, QStackedWidget,
                                QVBoxLayout, QWidget)
 
+from . import theme
 from .i18n import LABELS
 from .kiosk import Kiosk
 from .screen import Screen
@@ -24,9 +30,41 @@ from .widgets import button
 INPUT_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress}
 
 
+class ElidedLabel(QLabel):
+    """One line that gives way to the header's buttons: cut with "…" instead of pushing them off the panel."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setToolTip(text)
+
+    def paintEvent(self, e: QPaintEvent) -> None:
+        p = QPainter(self)
+        r = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, r.width())
+        p.drawText(r, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+
+
+class NightVeil(QWidget):
+    """Black at (1 - NIGHT_DIM) opacity over the window: every colour at NIGHT_DIM; taps pass through it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("night.veil")
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def paintEvent(self, e: QPaintEvent) -> None:
+        QPainter(self).fillRect(self.rect(), QColor(0, 0, 0, round(255 * (1 - theme.NIGHT_DIM))))
+
+
 class KioskWindow(QMainWindow):
     # The shown screen changed: its name.
     screen_changed = Signal(str)
+    # Nobody touched the screen for the inactivity time (after it went home, unless a door holds the session).
+    went_idle = Signal()
+    # The look changed (palette or text size): the sheet was re-applied.
+    look_changed = Signal()
 
     def __init__(self, kiosk: Kiosk, width: int, height: int) -> None:
         super().__init__()
@@ -36,19 +74,32 @@ class KioskWindow(QMainWindow):
         self._closable = False
         self.screens: dict[str, Screen] = {}
         self.home_name = "home"
+        self.panel_height = height
+        display = kiosk.config.display
+        self.default_look = theme.Look(display.theme, display.text_scale)
+        self.look = self.default_look
 
         header = QFrame()
         header.setObjectName("header")
         hl = QHBoxLayout(header)
-        self.site = QLabel(f"{kiosk.config.cabinet_id} · {kiosk.config.site}")
+        hl.setContentsMargins(8, 4, 8, 4)  # every pixel of height goes to the screens (a 480 px panel is tight)
+        hl.setSpacing(6)
+        self.site = ElidedLabel(f"{kiosk.config.cabinet_id} · {kiosk.config.site}")
         self.site.setObjectName("header.site")
         self.clock = QLabel()
+        self._clock_format = "%Y-%m-%d %H:%M" if width >= 1000 else "%H:%M"  # the header's buttons need the room
         self.clock.setObjectName("clock")
         self.lang = button("", "lang.toggle", "", self._toggle_language)
         self.lang.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         hl.addWidget(self.site, 1)
         hl.addWidget(self.clock)
+        self.tools = QHBoxLayout()  # accessibility buttons (repeat prompt, sound, text size, contrast)
+        hl.addLayout(self.tools)
         hl.addWidget(self.lang)
+        self.contrast = button("", "a11y.contrast", "", self.toggle_contrast)
+        self.text_size = button("", "a11y.text", "", self.toggle_text_size)
+        self.add_header_button(self.text_size)
+        self.add_header_button(self.contrast)
         self.stack = QStackedWidget()
         central = QWidget()
         v = QVBoxLayout(central)
@@ -57,6 +108,7 @@ class KioskWindow(QMainWindow):
         v.addWidget(header)
         v.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.veil = NightVeil(self)
 
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._update_clock)
@@ -68,7 +120,14 @@ class KioskWindow(QMainWindow):
         self.idle.timeout.connect(self._idle)
         QApplication.instance().installEventFilter(self)
         kiosk.language_changed.connect(lambda _l: self._update_lang_button())
+        kiosk.language_changed.connect(lambda _l: self._update_look_buttons())
         self._update_lang_button()
+        self.set_look(self.look)
+
+    def add_header_button(self, widget: QWidget) -> None:
+        """A button every screen shows in the header, left of the language button (accessibility tools)."""
+        widget.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.tools.addWidget(widget)
 
     # ---- screens ---------------------------------------------------------------------------------------
 
@@ -104,13 +163,56 @@ class KioskWindow(QMainWindow):
         cur = self.current()
         if cur is not None and cur.holds_session():
             self.idle.start()  # a door is open: stay until it closes
-        elif cur is not None and cur.name != self.home_name:
+            return
+        if cur is not None and cur.name != self.home_name:
             self.home()
+        self.reset_look()
+        self.went_idle.emit()
+
+    # ---- look (this person's choice; night dimming) ----------------------------------------------------
+
+    def set_look(self, look: theme.Look) -> None:
+        """Re-apply the sheet: widgets are re-polished in place, so typed text and the open page stay."""
+        self.look = look
+        app = QApplication.instance()
+        theme.apply(app, self.panel_height, look)  # type: ignore[arg-type]
+        self._update_look_buttons()
+        self.look_changed.emit()
+
+    def toggle_contrast(self) -> None:
+        self.idle.start()  # also on the home screen: the choice must fall back when this person leaves
+        self.set_look(self.look.with_(theme="standard" if self.look.theme == "contrast" else "contrast"))
+
+    def toggle_text_size(self) -> None:
+        self.idle.start()
+        larger = self.look.scale > 1.0
+        self.set_look(self.look.with_(scale=1.0 if larger else theme.LARGER_TEXT))
+
+    def set_night(self, night: bool) -> None:
+        """Night mode without a backlight to turn down: veil the window (or lift the veil)."""
+        if night:
+            self.veil.setGeometry(self.rect())
+            self.veil.raise_()
+        self.veil.setVisible(night)
+
+    def resizeEvent(self, e: QResizeEvent) -> None:
+        super().resizeEvent(e)
+        self.veil.setGeometry(self.rect())
+
+    def reset_look(self) -> None:
+        """The next person meets the configured look."""
+        if self.look != self.default_look:
+            self.set_look(self.default_look)
+
+    def _update_look_buttons(self) -> None:
+        # Each button says what a tap does (not an on/off colour): the words are the state.
+        self.contrast.setText(self.tr("Normal colours") if self.look.theme == "contrast" else self.tr("High contrast"))
+        self.text_size.setText(self.tr("Normal text") if self.look.scale > 1.0 else self.tr("Larger text"))
 
     # ---- header ----------------------------------------------------------------------------------------
 
     def _update_clock(self) -> None:
-        self.clock.setText(datetime.fromtimestamp(self.kiosk.service.clock.now()).strftime("%Y-%m-%d %H:%M"))
+        self.clock.setText(datetime.fromtimestamp(self.kiosk.service.clock.now()).strftime(self._clock_format))
 
     def _toggle_language(self) -> None:
         self.kiosk.set_language(self.kiosk.languages.other())

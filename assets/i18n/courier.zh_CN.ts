@@ -43,8 +43,8 @@
         <translation>请检查输入内容后重试。</translation>
     </message>
     <message>
-        <source>No accessible box of size {size} or larger is free now. Go back and choose another size, or untick the accessible box.</source>
-        <translation>暂无 {size} 或更大的空闲无障碍格口。请返回选择其他尺寸，或取消勾选无障碍格口。</translation>
+        <source>No low box of size {size} or larger is free now. Go back and choose another size, or untick "Low box".</source>
+        <translation>目前没有 {size} 号或更大的空闲低位格口。请返回选择其他尺寸，或取消勾选“低位格口”。</translation>
     </message>
     <message>
         <source>No box of size {size} or larger is free now. Go back and choose another size.</source>
@@ -141,6 +141,10 @@
         <translation>不是运单号。请对准包裹面单，或手动输入。</translation>
     </message>
     <message>
+        <source>low box</source>
+        <translation>低位格口</translation>
+    </message>
+    <message>
         <source>as on the label</source>
         <translation>与面单一致</translation>
     </message>
@@ -175,10 +179,6 @@
     <message>
         <source>Or hold the parcel's barcode to the camera</source>
         <translation>或将面单条码对准摄像头</translation>
-    </message>
-    <message>
-        <source>accessible</source>
-        <translation>无障碍</translation>
     </message>
     <message>
         <source>Type the tracking number</source>
@@ -419,8 +419,12 @@ Cabinet: {cabinet}</source>
         <translation>优先使用合适的最小格口；该尺寸已满时将打开更大的格口。</translation>
     </message>
     <message>
-        <source>Accessible box (within reach)</source>
-        <translation>无障碍格口（伸手可及）</translation>
+        <source>Low box: within reach from a wheelchair</source>
+        <translation>低位格口：坐轮椅也够得到</translation>
+    </message>
+    <message>
+        <source>No low box is free now. Untick "Low box" to use any box.</source>
+        <translation>目前没有空闲的低位格口。取消勾选“低位格口”即可使用任意格口。</translation>
     </message>
     <message>
         <source>Back</source>
@@ -437,10 +441,6 @@ Cabinet: {cabinet}</source>
     <message>
         <source>None free</source>
         <translation>无空闲</translation>
-    </message>
-    <message>
-        <source>No accessible box is free now. Untick "Accessible box" to use any box.</source>
-        <translation>暂无空闲的无障碍格口。取消勾选“无障碍格口”即可使用任意格口。</translation>
     </message>
     <message>
         <source>Every box is in use now. Please come back later or call support.</source>

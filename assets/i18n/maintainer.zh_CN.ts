@@ -818,6 +818,10 @@
         <translation>视频</translation>
     </message>
     <message>
+        <source>Support</source>
+        <translation>支持</translation>
+    </message>
+    <message>
         <source>{what}: {why}</source>
         <translation>{what}：{why}</translation>
     </message>
@@ -883,6 +887,109 @@
     <message>
         <source>Login failed: {error}</source>
         <translation>登录失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>SupportTab</name>
+    <message>
+        <source>Logs, settings without secrets, device checks; no customer data.</source>
+        <translation>日志、不含密钥的配置、设备检查；不含客户数据。</translation>
+    </message>
+    <message>
+        <source>The support bundle holds the logs, the configuration without its secrets, the device checks and the latest events without customer data. Insert a USB stick, choose it below and tap Export.</source>
+        <translation>支持包包含日志、不含密钥的配置、设备检查结果和最近的事件（不含客户数据）。插入 U 盘，在下方选择它，然后点击导出。</translation>
+    </message>
+    <message>
+        <source>USB stick</source>
+        <translation>U 盘</translation>
+    </message>
+    <message>
+        <source>Free space</source>
+        <translation>可用空间</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Export support bundle</source>
+        <translation>导出支持包</translation>
+    </message>
+    <message>
+        <source>configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>checking the audit log</source>
+        <translation>正在校验审计日志</translation>
+    </message>
+    <message>
+        <source>device and disk state</source>
+        <translation>设备和磁盘状态</translation>
+    </message>
+    <message>
+        <source>device checks</source>
+        <translation>设备检查</translation>
+    </message>
+    <message>
+        <source>logs</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>system journal</source>
+        <translation>系统日志</translation>
+    </message>
+    <message>
+        <source>writing to the stick</source>
+        <translation>正在写入 U 盘</translation>
+    </message>
+    <message>
+        <source>No USB stick found. Insert one and tap Refresh.</source>
+        <translation>未找到 U 盘。请插入 U 盘后点击刷新。</translation>
+    </message>
+    <message>
+        <source>{size} free</source>
+        <translation>可用 {size}</translation>
+    </message>
+    <message>
+        <source>Writing the support bundle to {dir}…</source>
+        <translation>正在将支持包写入 {dir}…</translation>
+    </message>
+    <message>
+        <source>Writing the support bundle to {dir}: {step}…</source>
+        <translation>正在将支持包写入 {dir}：{step}…</translation>
+    </message>
+    <message>
+        <source>Saved {file} ({size}) to {dir}</source>
+        <translation>已将 {file}（{size}）保存到 {dir}</translation>
+    </message>
+    <message>
+        <source>The export could not be entered in the audit log: {error}</source>
+        <translation>导出未能记入审计日志：{error}</translation>
+    </message>
+    <message>
+        <source>the USB stick is full.</source>
+        <translation>U 盘已满。</translation>
+    </message>
+    <message>
+        <source>the USB stick is read-only (check its write-protect switch).</source>
+        <translation>U 盘为只读（请检查写保护开关）。</translation>
+    </message>
+    <message>
+        <source>the kiosk may not write to this folder.</source>
+        <translation>柜机无权写入此文件夹。</translation>
+    </message>
+    <message>
+        <source>the USB stick was removed. Insert it again and tap Refresh.</source>
+        <translation>U 盘已被拔出。请重新插入并点击刷新。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved to {dir}: {why}</source>
+        <translation>未保存到 {dir}：{why}</translation>
     </message>
 </context>
 <context>

@@ -64,6 +64,48 @@
     </message>
 </context>
 <context>
+    <name>KioskWindow</name>
+    <message>
+        <source>Normal colours</source>
+        <translation>普通配色</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>高对比度</translation>
+    </message>
+    <message>
+        <source>Normal text</source>
+        <translation>普通字体</translation>
+    </message>
+    <message>
+        <source>Larger text</source>
+        <translation>大字体</translation>
+    </message>
+</context>
+<context>
+    <name>SpeechButtons</name>
+    <message>
+        <source>Repeat</source>
+        <translation>重听</translation>
+    </message>
+    <message>
+        <source>Say this screen's instructions again</source>
+        <translation>再播报一次本页的操作提示</translation>
+    </message>
+    <message>
+        <source>Sound on</source>
+        <translation>声音：开</translation>
+    </message>
+    <message>
+        <source>Sound off</source>
+        <translation>声音：关</translation>
+    </message>
+    <message>
+        <source>Switch spoken instructions on or off</source>
+        <translation>打开或关闭语音提示</translation>
+    </message>
+</context>
+<context>
     <name>TextKeyboard</name>
     <message>
         <source>Done</source>

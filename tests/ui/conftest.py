@@ -20,15 +20,27 @@ from tests.core.conftest import PIN
 __all__ = ["PIN", "Harness"]
 
 
+# Night mode off and no backlight unless a test opts in (night=True): screens must not depend on the wall clock,
+# and no test may write to this machine's /sys/class/backlight.
+DAY_ONLY = {'night_end = "06:00"': 'night_end = "22:00"', 'backlight = "auto"': 'backlight = "none"'}
+
+
 def write_config(tmp_path: Path, language: str = "en", inactivity_s: int = 60,
-                 edits: dict[str, str] | None = None) -> Path:
-    """The simulated cabinet's config, its data in tmp_path; ``edits``: whole "key = value" lines to swap."""
+                 edits: dict[str, str] | None = None, night: bool = False) -> Path:
+    """The simulated cabinet's config, its data in tmp_path; ``edits``: whole "key = value" lines to swap.
+    ``night``: keep the config's night schedule and backlight (else night mode never starts)."""
     text = with_data_dir(default_config_path().read_text(), "state")
     text = text.replace('language = "zh"', f'language = "{language}"')
     text = text.replace("inactivity_s = 60 ", f"inactivity_s = {inactivity_s} ")
     for old, new in (edits or {}).items():
         assert old in text, old
         text = text.replace(old, new, 1)
+    if not night:
+        for old, new in DAY_ONLY.items():
+            text = text.replace(old, new, 1)  # a line the test's edits already changed stays as they set it
+    # Prompts are not spoken aloud in UI tests (tests/ui/test_audio_prompts.py listens to them; the real
+    # espeak-ng backend has its own tests): quiet on a developer's speakers, and no process per screen.
+    text = text.replace('engine = "espeak-ng"', 'engine = "none"', 1)
     p = tmp_path / "cabinet.toml"
     p.write_text(text)
     return p
@@ -38,12 +50,12 @@ class Harness:
     """A running kiosk and a pair of hands."""
 
     def __init__(self, qtbot, tmp_path: Path, width: int = 1280, height: int = 800, language: str = "en",
-                 edits: dict[str, str] | None = None) -> None:
+                 edits: dict[str, str] | None = None, night: bool = False) -> None:
         from kiosk.__main__ import Composition
 
         self.qtbot = qtbot
-        self.comp = Composition(str(write_config(tmp_path, language, edits=edits)), simulate=True, width=width,
-                                height=height)
+        self.comp = Composition(str(write_config(tmp_path, language, edits=edits, night=night)), simulate=True,
+                                width=width, height=height)
         self.kiosk = self.comp.kiosk
         self.service = self.comp.service
         self.window = self.comp.app.window

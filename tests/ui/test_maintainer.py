@@ -43,7 +43,7 @@ def message(h: Harness) -> str:
 
 
 def tab(h: Harness, index_name: str) -> None:
-    names = ["Devices", "Boxes", "Couriers", "Log", "Lockouts", "System", "Video"]
+    names = ["Devices", "Boxes", "Couriers", "Log", "Lockouts", "System", "Video", "Support"]
     h.find("maint.tabs").setCurrentIndex(names.index(index_name))
 
 
@@ -115,7 +115,7 @@ def test_right_pin_shows_the_tabs_and_exit_forgets_it(kiosk_app):
     login_ok(h)
     tabs = h.find("maint.tabs")
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["Devices", "Boxes", "Couriers", "Log", "Lockouts",
-                                                              "System", "Video"]
+                                                              "System", "Video", "Support"]
     assert "Database" in column(h, "maint.devices", 0)
     h.tap("maint.exit")
     h.wait_screen("home")
