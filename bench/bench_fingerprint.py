@@ -6,7 +6,10 @@ the emulator, the pty round trip plus the emulator's work). Everything else in `
 per-byte packet code, our fault mapping and reply deadlines -- is overhead. By default the emulator runs in a
 separate process so it does not compete with the driver for the GIL (``--inprocess`` to compare).
 The emulator answers in microseconds, a real sensor at 57,600 baud needs ~10 bits per byte on the wire plus
-its own processing, so the overhead is also shown against the bare wire time of the bytes exchanged.
+its own processing (not emulated: image capture and search take a real sensor hundreds of ms, which would only
+shrink the ratio). So two runs: one against the emulator as fast as the pty goes (the ratio is dominated by
+how fast a pty is, shown for reference) and the judged one against the emulator pacing its line like a real
+UART (``FingerprintEmulator(line_rate=True)``), where "protocol time" is measured, not computed.
 
 Run: python bench/bench_fingerprint.py [--n 200] [--inprocess] [--json]
 """
@@ -35,8 +38,8 @@ def _seed(emu: FingerprintEmulator) -> None:
     emu.place_finger(FINGER)
 
 
-def _serve(conn: Connection) -> None:
-    emu = FingerprintEmulator()
+def _serve(conn: Connection, line_rate: bool = False) -> None:
+    emu = FingerprintEmulator(line_rate=line_rate)
     try:
         _seed(emu)
         conn.send(emu.port)
@@ -72,23 +75,22 @@ def measure(port: str, n: int) -> dict[str, list[float]]:
         drv.close()
 
 
-def report(rows: dict[str, list[float]], label: str) -> None:
+def report(rows: dict[str, list[float]], label: str, judged: bool) -> None:
     print(f"identify x{len(rows['total'])} against the emulator ({label}), {ENROLLED} templates enrolled")
     for key in ("total", "protocol", "overhead"):
         median, p99 = statistics.median(rows[key]) * 1e3, _pct(rows[key], 0.99) * 1e3
         print(f"  {key:<9} median {median:7.3f} ms   p99 {p99:7.3f} ms")
     ratios = [o / p for o, p in zip(rows["overhead"], rows["protocol"])]
-    wire = statistics.median(rows["wire"])
-    over = statistics.median(rows["overhead"])
-    print(f"  overhead / protocol time: median {statistics.median(ratios):6.1%}  p99 {_pct(ratios, 0.99):6.1%}"
-          f"   (DESIGN target <= {TARGET:.0%}: {'met' if statistics.median(ratios) <= TARGET else 'NOT met'})")
-    print(f"  overhead / bare wire time at 57600 baud ({wire * 1e3:.1f} ms for the bytes exchanged): "
-          f"{over / wire:6.2%}   (target <= {TARGET:.0%}: {'met' if over / wire <= TARGET else 'NOT met'})")
-    jsonout.emit_samples("fingerprint identify: overhead / protocol time", [r * 100 for r in ratios], "%",
-                         TARGET * 100, basis="median", note=f"against the emulator ({label})")
-    jsonout.emit_samples("fingerprint identify: overhead / 57600-baud wire time",
-                         [o / w * 100 for o, w in zip(rows["overhead"], rows["wire"])], "%", TARGET * 100,
-                         basis="median", note=f"bytes take {wire * 1e3:.1f} ms on a real line")
+    verdict = ("met" if statistics.median(ratios) <= TARGET else "NOT met") if judged else "reference only"
+    print(f"  overhead / protocol time: median {statistics.median(ratios):6.2%}  p99 {_pct(ratios, 0.99):6.2%}"
+          f"   (DESIGN target <= {TARGET:.0%}: {verdict})")
+    name = "fingerprint identify: overhead / protocol time" + (", line at 57600 baud" if judged else ", pty speed")
+    values = [r * 100 for r in ratios]
+    if judged:
+        jsonout.emit_samples(name, values, "%", TARGET * 100, basis="median", note=f"against the emulator ({label})")
+    else:
+        jsonout.emit(name, statistics.median(values), _pct(values, 0.99), "%", "—", None, n=len(values),
+                     note=f"reference: the emulator answers at pty speed ({label})")
 
 
 def main() -> None:
@@ -98,25 +100,27 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="also print one JSON line per figure (bench/run_all)")
     args = ap.parse_args()
     jsonout.ENABLED = args.json
-    if args.inprocess:
-        emu = FingerprintEmulator()
+    for line_rate in (False, True):
+        label = ("paced at 57600 baud" if line_rate else "pty speed")
+        if args.inprocess:
+            emu = FingerprintEmulator(line_rate=line_rate)
+            try:
+                _seed(emu)
+                report(measure(emu.port, args.n), f"emulator thread in this process, {label}", line_rate)
+            finally:
+                emu.stop()
+            continue
+        ctx = mp.get_context("spawn")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_serve, args=(child, line_rate), daemon=True)
+        proc.start()
         try:
-            _seed(emu)
-            report(measure(emu.port, args.n), "emulator thread in this process")
+            if not parent.poll(10):
+                raise SystemExit("emulator process did not start")
+            report(measure(parent.recv(), args.n), f"emulator in its own process, {label}", line_rate)
         finally:
-            emu.stop()
-        return
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    proc = ctx.Process(target=_serve, args=(child,), daemon=True)
-    proc.start()
-    try:
-        if not parent.poll(10):
-            raise SystemExit("emulator process did not start")
-        report(measure(parent.recv(), args.n), "emulator in its own process")
-    finally:
-        parent.send("stop")
-        proc.join(5)
+            parent.send("stop")
+            proc.join(5)
 
 
 if __name__ == "__main__":

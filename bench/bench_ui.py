@@ -12,10 +12,12 @@ devices (lock board and fingerprint sensor over ptys), driven by mouse clicks on
   transaction (HMAC, SQLite with synchronous=FULL) — not the serial frame, which the bus master sends after.
   Each pickup is a real parcel: deposited through the service, its door closed on the emulator, the password
   read from the simulated handheld, typed on the keypad, the parcel accepted and the door closed again.
-- RSS of the whole app (DESIGN §8: ≤ 200 MB): this process holds the full app (screens, emulated lock board
-  and fingerprint sensor, the synthetic camera with its preview, recorder and scanner) while it runs the taps
-  and pickups above; ``VmRSS`` is sampled after every tenth tap and every pickup (median, p99, and the peak
-  ``VmHWM``). The growth over 10,000 transactions is the soak's figure (bench/soak.py).
+- RSS while it works (for reference): this process holds the full app (screens, the emulated lock board and
+  fingerprint sensor inside it, the synthetic camera with its preview, recorder and scanner) plus the
+  benchmark's own hands while it runs the taps and pickups above; ``VmRSS`` is sampled after every tenth tap
+  and every pickup. DESIGN §8's RSS target is judged by bench/bench_memory.py on ``kiosk run`` as a cabinet
+  runs it (its own process, real drivers, emulators outside it); the growth over 10,000 transactions is the
+  soak's figure (bench/soak.py).
 - cold start: a fresh Python process (``python -c``) that imports the app, builds ``kiosk.__main__.Composition``
   with ``--simulate`` devices and shows the window, until the home screen's first Paint; measured from just
   before the process is spawned (interpreter start and imports included).
@@ -39,7 +41,6 @@ import jsonout  # bench/ is on sys.path when run as a script
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TARGETS = {"tap": 16.7, "unlock": 20.0, "start": 1500.0}  # ms, p99 (DESIGN §8)
-TARGET_RSS = 200.0  # MB, the whole app running (DESIGN §8)
 
 
 def rss_mb(key: str = "VmRSS") -> float:
@@ -350,16 +351,16 @@ def main() -> int:
     report("valid password → unlock command", unlocks, TARGETS["unlock"], unlock_note)
     report("cold start → home screen", starts, TARGETS["start"], "new process, imports included")
     if rss:
-        print(f"{'RSS, whole app (taps + pickups)':<34} median {statistics.median(rss):8.1f} MB   p99 "
-              f"{pct(rss, 0.99):8.1f} MB   target ≤ {TARGET_RSS:g} MB   "
-              f"{'ok' if max(rss + [peak]) <= TARGET_RSS else 'OVER'}   (n={len(rss)}, peak VmHWM {peak:.1f} MB)")
+        print(f"{'RSS, this process (taps + pickups)':<34} median {statistics.median(rss):8.1f} MB   p99 "
+              f"{pct(rss, 0.99):8.1f} MB   (reference: app + emulators + the benchmark; the target is "
+              f"bench_memory's)   (n={len(rss)}, peak VmHWM {peak:.1f} MB)")
     jsonout.emit_samples("tap → repaint (keypad key)", taps, "ms", TARGETS["tap"])
     jsonout.emit_samples("valid password → unlock command", unlocks, "ms", TARGETS["unlock"], note=unlock_note)
     jsonout.emit_samples("cold start → home screen", starts, "ms", TARGETS["start"], note="new process")
     if rss:
-        jsonout.emit("RSS, whole app during taps + pickups", statistics.median(rss), pct(rss, 0.99), "MB",
-                     f"≤ {TARGET_RSS:g} MB (peak)", max(rss + [peak]) <= TARGET_RSS, n=len(rss),
-                     note=f"peak VmHWM {peak:.1f} MB")
+        jsonout.emit("RSS, benchmark process during taps + pickups", statistics.median(rss), pct(rss, 0.99), "MB",
+                     "—", None, n=len(rss),
+                     note=f"peak VmHWM {peak:.1f} MB; app with emulators inside + the benchmark's hands (reference)")
     return 0
 
 

@@ -13,6 +13,11 @@ Every public method is thread-safe. Faults can be injected for the driver's erro
 ``silence`` (commands are read, nothing is answered), ``bad_checksum`` (replies carry a wrong sum),
 ``garbage`` (noise instead of the reply), ``slow`` (each reply is delayed ``slow_s`` seconds),
 ``wrong_password`` (VfyPwd is always refused).
+
+``line_rate=True`` paces each exchange like a real UART at ``baudrate`` (10 bits a byte: start, 8 data, stop):
+the reply leaves only after the command's and the reply's bytes would have crossed the wire. A pty carries
+bytes in microseconds, so without it "protocol time" is the emulator's, ~100x shorter than a sensor's; the
+benchmark of the driver's overhead (bench/bench_fingerprint.py) measures against both.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ class FingerprintEmulator:
 
     def __init__(self, *, capacity: int = 300, password: int = 0, address: int = DEFAULT_ADDRESS,
                  store_path: str | Path | None = None, security_level: int = 3, packet_size: int = 128,
-                 baudrate: int = 57600, slow_s: float = 0.5, seed: int = 0) -> None:
+                 baudrate: int = 57600, slow_s: float = 0.5, seed: int = 0, line_rate: bool = False) -> None:
         if not 1 <= capacity <= 1024:
             raise ValueError("capacity must be 1..1024 (four index pages of 256)")
         self._lock = threading.Lock()
@@ -65,6 +70,7 @@ class FingerprintEmulator:
         self._security = security_level
         self._packet_code = _PACKET_SIZE_CODES.index(packet_size)
         self._baud_code = baudrate // 9600
+        self._byte_s = 10 / baudrate if line_rate else 0.0  # wire time of one byte, 0 = as fast as the pty
         self._store_path = Path(store_path) if store_path is not None else None
         self._templates: dict[int, int] = {}
         self._load()
@@ -231,6 +237,7 @@ class FingerprintEmulator:
                 reply = self._execute(frame.payload[0], frame.payload[1:], fault)
             delay = self.slow_s if fault == "slow" else 0.0
             wire = encode(Pid.ACK, reply, self._address)
+            delay += (11 + len(frame.payload) + len(wire)) * self._byte_s  # the command's bytes, then the reply's
         if fault == "bad_checksum":
             wire = wire[:-1] + bytes(((wire[-1] + 1) & 0xFF,))
         elif fault == "garbage":

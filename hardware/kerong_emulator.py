@@ -37,7 +37,7 @@ from typing import Literal
 
 from hardware import kerong_protocol as kp
 
-RECORDS_KEPT = 10_000  # requests and pulses remembered for tests and the simulator
+RECORDS_KEPT = 1_000  # requests and pulses remembered for tests and the simulator (minutes of polling)
 
 Fault = Literal["no_reply", "bad_checksum", "duplicate_address", "garbage"]
 FAULTS: tuple[Fault, ...] = ("no_reply", "bad_checksum", "duplicate_address", "garbage")

@@ -127,6 +127,23 @@ def test_identify_costs_four_exchanges(emu: FingerprintEmulator, drv: Fingerprin
     assert drv.stats.bytes_in == 12 + 12 + 28 + 16
 
 
+def test_line_rate_paces_each_exchange_like_a_57600_baud_uart(make_emulator: MakeEmu,
+                                                                make_driver: MakeDriver) -> None:
+    """bench_fingerprint judges the driver's overhead against this pacing: it must cost what the wire would."""
+    emu = make_emulator(line_rate=True)
+    emu.enrol_directly(5, 3)
+    emu.place_finger(3)
+    drv = make_driver(emu.port)
+    drv.connect()
+    drv.stats.reset()
+    t0 = time.perf_counter()
+    assert drv.identify(1.0) == Match(5, score_for(3))
+    took = time.perf_counter() - t0
+    wire = (drv.stats.bytes_in + drv.stats.bytes_out) * 10 / 57600
+    assert wire > 0.015  # four exchanges, ~120 bytes
+    assert took >= wire * 0.95, (took, wire)
+
+
 def test_enrol_takes_first_free_slot_and_refuses_duplicates(emu: FingerprintEmulator,
                                                             drv: FingerprintDriver) -> None:
     emu.enrol_directly(0, 1)
