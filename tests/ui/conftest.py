@@ -78,6 +78,14 @@ class Harness:
                 return w
         raise LookupError(f"no visible {cls.__name__} {name!r} on screen {self.screen()!r}")
 
+    def shown(self, name: str, cls: type = QWidget) -> bool:
+        """Whether the widget is visible now: for waitUntil (find raises, and an exception ends the wait)."""
+        try:
+            self.find(name, cls)
+        except LookupError:
+            return False
+        return True
+
     def wait_screen(self, name: str, timeout: int = 5000) -> None:
         self.qtbot.waitUntil(lambda: self.screen() == name, timeout=timeout)
 

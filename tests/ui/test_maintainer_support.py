@@ -30,7 +30,7 @@ def open_support(h: Harness):
     login_ok(h)
     screen = h.window.screens["maint"]
     screen.tabs.setCurrentWidget(screen.support)
-    h.qtbot.waitUntil(lambda: h.find("maint.support.export", QPushButton).isVisible(), timeout=3000)
+    h.qtbot.waitUntil(lambda: h.shown("maint.support.export", QPushButton), timeout=3000)
     return screen.support
 
 

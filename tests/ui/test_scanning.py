@@ -164,7 +164,7 @@ def test_customer_holds_the_handheld_qr_and_the_box_opens(scan):
     h.qtbot.waitUntil(lambda: pulses_for(h, parcel.box_no) > before, timeout=3000)
     h.qtbot.waitUntil(lambda: h.kiosk.door_open(parcel.box_no) is True, timeout=5000)
     h.wait_screen("pickup.check")
-    h.qtbot.waitUntil(lambda: h.find("pickup.accept").isVisible(), timeout=3000)
+    h.qtbot.waitUntil(lambda: h.shown("pickup.accept"), timeout=3000)
     h.tap("pickup.accept")
     h.wait_screen("pickup.close")
     close_door(h, parcel.box_no, False)
