@@ -4,8 +4,8 @@ Each case runs in a fresh interpreter (the allocator's settings are per process)
 frame-sized buffers (900 KB, a 640x480 BGR frame) and hands them over a bounded queue to the main thread,
 which keeps the newest 30 and frees the rest, while both threads leave small long-lived blocks between them,
 as the camera, recorder and preview threads do. After the last frame is freed, RSS must be back near where it
-started. The untuned run is the control: it shows the drift the tuning (or a trim afterwards) removes on this
-glibc.
+started, and while 30 are held they must be mmaps of their own (``mallinfo2().hblkhd``). The untuned run is the
+control: there glibc has raised its threshold and keeps the frames in a heap.
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = textwrap.dedent("""
-    import queue, sys, threading
+    import ctypes, queue, sys, threading
     from kiosk import memory
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = MallInfo2
 
     def rss_mb():
         for line in open("/proc/self/status"):
@@ -49,33 +56,36 @@ CHILD = textwrap.dedent("""
             held.pop(0)
         keep.append(bytearray(b"\\3" * 1500))
     t.join()
+    mmapped = libc.mallinfo2().hblkhd / 2**20  # the 30 frames still held: their own mmaps, or in a heap?
     held.clear()
+    before_trim = rss_mb() - base
     if sys.argv[1] == "trim":
         tuned = memory.trim()
-    print(tuned, rss_mb() - base)
+    print(tuned, rss_mb() - base, mmapped, before_trim)
 """)
 
 
-def retained_mb(mode: str) -> tuple[bool, float]:
+def retained_mb(mode: str) -> tuple[bool, float, float, float]:
+    """(tuned or trimmed, MB kept after the frames were freed, MB in mmaps while 30 were held, kept before trim)"""
     out = subprocess.run([sys.executable, "-c", CHILD, mode], cwd=ROOT, capture_output=True, text=True, timeout=60,
                          check=True).stdout.split()
-    return out[0] == "True", float(out[1])
+    return out[0] == "True", float(out[1]), float(out[2]), float(out[3])
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads RSS from /proc")
 def test_frames_freed_across_threads_leave_no_resident_heap_behind() -> None:
-    tuned, kept = retained_mb("tuned")
+    tuned, kept, mmapped, _ = retained_mb("tuned")
     if not tuned:
         pytest.skip("not glibc: nothing to tune")
-    _, control = retained_mb("plain")
+    _, _, control_mmapped, _ = retained_mb("plain")
+    assert mmapped > 25, f"tuned: the 30 frames held should be their own mmaps, only {mmapped:.1f} MB are"
+    assert control_mmapped < 10, f"control: glibc kept frames in mmaps ({control_mmapped:.1f} MB): no effect to show"
     assert kept < 4, f"tuned allocator kept {kept:.1f} MB after every frame was freed"
-    assert control > kept + 5, f"control kept {control:.1f} MB, tuned {kept:.1f} MB: the test shows no effect"
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads RSS from /proc")
 def test_trim_gives_back_what_an_untuned_heap_held() -> None:
-    released, kept = retained_mb("trim")
-    if not released:
-        pytest.skip("not glibc, or nothing to release")
-    _, control = retained_mb("plain")
-    assert kept < control - 5, f"after trim {kept:.1f} MB kept, without {control:.1f} MB"
+    released, kept, _, before = retained_mb("trim")
+    if not released or before < 2:
+        pytest.skip("not glibc, or the untuned heap happened to keep nothing this run")
+    assert kept < before - 1 and kept < 4, f"trim: {before:.1f} MB kept before, {kept:.1f} MB after"
