@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -115,16 +116,14 @@ class Emulator:
 
 
 def cabinet_config(tmp: Path, lock_port: str, finger_port: str) -> Path:
+    """The simulated cabinet's config with the real drivers pointed at the emulators' ptys."""
     p = write_config(tmp)
     text = p.read_text()
-    for old, new in (('[hardware.locks]\nkind = "emulated"', f'[hardware.locks]\nkind = "kerong"\nport = "{lock_port}"'),
-                     ('[hardware.fingerprint]\nkind = "emulated"',
-                      f'[hardware.fingerprint]\nkind = "zfm"\nport = "{finger_port}"')):
-        head, sep, rest = text.partition(old.split("\n")[0] + "\n")
-        assert sep, old
-        line, _, rest = rest.partition("\n")
-        assert line.startswith(old.split("\n")[1]), line
-        text = head + new + line[len(old.split("\n")[1]):] + "\n" + rest
+    for table, kind, port in (("locks", "kerong", lock_port), ("fingerprint", "zfm", finger_port)):
+        text, n = re.subn(rf'(?m)^(\[hardware\.{table}\]\n)kind = "emulated"', rf'\1kind = "{kind}"\nport = "{port}"',
+                          text)
+        if n != 1:
+            raise RuntimeError(f"the simulated config has no [hardware.{table}] kind = \"emulated\" line")
     p.write_text(text)
     return p
 

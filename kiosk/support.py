@@ -157,14 +157,6 @@ def write_bundle(config: Config, out_dir: str | Path, *, selftest: Callable[[], 
     return _write_zip(out, bundle_name(config.cabinet_id, now), members, now)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 # ---- members -------------------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QSizePolicy
 
 from hardware.qt_bridge import DeviceSignals
 from kiosk import support
+from kiosk.clips import file_sha256
 from kiosk.model import KioskError
 
 from .maintainer import ERROR_COLOUR, OK_COLOUR
@@ -154,7 +155,7 @@ class SupportTab(MaintTab):
         try:
             path = support.write_bundle(cfg, target, selftest=lambda: checks, devices=devices,
                                         on_step=lambda s: post("step", s))
-            post("exported", path, path.stat().st_size, support.file_sha256(path))
+            post("exported", path, path.stat().st_size, file_sha256(path))
         except support.SupportError as e:
             post("failed", e.reason, str(e))
         except Exception as e:  # any surprise still ends the export with a line on the screen

@@ -19,7 +19,6 @@ from datetime import datetime
 
 import av
 
-import kiosk.__main__ as kiosk_main
 from tests.ui.conftest import PIN, Harness
 from tests.ui.test_end_to_end import Cabinet, notices
 
@@ -36,10 +35,9 @@ class JumpClock:
         return time.time() + self.offset
 
 
-def test_wall_clock_set_back_then_forward_while_the_app_runs(qtbot, tmp_path, monkeypatch):
+def test_wall_clock_set_back_then_forward_while_the_app_runs(qtbot, tmp_path):
     clock = JumpClock()
-    monkeypatch.setattr(kiosk_main, "SystemClock", lambda: clock)
-    h = Harness(qtbot, tmp_path, edits=SHORT_ROLLS)
+    h = Harness(qtbot, tmp_path, edits=SHORT_ROLLS, clock=clock)
     cab = None
     try:
         c = h.service.add_courier("C1001", "Li Wei", PIN)

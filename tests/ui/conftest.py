@@ -50,12 +50,13 @@ class Harness:
     """A running kiosk and a pair of hands."""
 
     def __init__(self, qtbot, tmp_path: Path, width: int = 1280, height: int = 800, language: str = "en",
-                 edits: dict[str, str] | None = None, night: bool = False) -> None:
+                 edits: dict[str, str] | None = None, night: bool = False, clock=None) -> None:
+        """``clock``: the wall clock of the core and the recorder (default: the system's)."""
         from kiosk.__main__ import Composition
 
         self.qtbot = qtbot
         self.comp = Composition(str(write_config(tmp_path, language, edits=edits, night=night)), simulate=True,
-                                width=width, height=height)
+                                width=width, height=height, clock=clock)
         self.kiosk = self.comp.kiosk
         self.service = self.comp.service
         self.window = self.comp.app.window
