@@ -21,8 +21,12 @@ Why it is built this way:
 - Samples (RSS from /proc/self/status VmRSS, threads from /proc/self/task, open fds from /proc/self/fd) are
   taken every K transactions at a quiet moment: home screen, no clip open (the recorder's post-roll has ended),
   and after one ``Kiosk.tick()`` (the same call the 30 s timer makes: lockouts, overdue parcels, clip
-  retention, outbox). The first 5 % of transactions are warm-up (caches, Qt's glyph atlas, SQLite's page
-  cache, the allocator's arenas); the baseline is the first sample after them.
+  retention, outbox). RSS is the median of five readings 200 ms apart (the camera's frames in flight move one
+  reading by a megabyte). The first 5 % of transactions are warm-up (caches, Qt's glyph atlas, the allocator's
+  arenas); the baseline is the first sample after them. Two diagnostic columns say where memory went: SQLite's
+  own heap (its page cache fills to ``cache_size``, 2 MB, until the database is bigger than that, ~600
+  transactions) and the bytes glibc keeps freed (they grew ~1 MB per thousand transactions before
+  kiosk/memory.py capped the arenas).
 - Video keeps recording as in production; the soak's config sets ``video.quota_mb = 1`` so retention deletes
   clips all along, and the soak checks that the clips on disk at the end (none open then) stay within the
   quota, and that retention did delete some. The throttle's ``free_failures`` is raised: 20 % lockouts
@@ -90,6 +94,8 @@ class Sample:
     video_kb: int
     widgets: int  # QApplication.allWidgets(): a screen that builds widgets and never frees them shows here
     py_objects: int  # objects the garbage collector tracks, after a collection
+    sqlite_kb: int = -1  # SQLite's own heap (sqlite3_memory_used: mostly page caches, full at their cache_size)
+    heap_free_kb: int = -1  # glibc: freed but kept by the allocator (mallinfo2 fordblks); -1 off glibc
 
 
 @dataclass
@@ -124,6 +130,49 @@ def rss_kb() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+RSS_READINGS, RSS_GAP_MS = 5, 200
+
+
+def rss_kb_settled(wait: Callable[[int], None]) -> int:
+    """The median of a few readings while the event loop runs: the camera's frames in flight (each its own
+    ~1 MB mmap, see kiosk/memory.py) move a single reading by a megabyte either way."""
+    readings = []
+    for i in range(RSS_READINGS):
+        if i:
+            wait(RSS_GAP_MS)
+        readings.append(rss_kb())
+    return sorted(readings)[len(readings) // 2]
+
+
+def sqlite_kb() -> int:
+    """SQLite's own allocation counter, from the library the kiosk's sqlite3 module loaded; -1 when not found
+    (e.g. a Python with SQLite linked in statically)."""
+    import ctypes
+
+    try:
+        lib = next(line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines()
+                   if "libsqlite3" in line)
+        fn = ctypes.CDLL(lib).sqlite3_memory_used
+    except (StopIteration, OSError, AttributeError):
+        return -1
+    fn.restype = ctypes.c_int64
+    return int(fn()) // 1024
+
+
+def heap_free_kb() -> int:
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+    try:
+        fn = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return -1
+    fn.restype = MallInfo2
+    return int(fn().fordblks) // 1024
 
 
 def thread_count() -> int:
@@ -431,8 +480,8 @@ def sample(cab: Cabinet, txn: int, t0: float) -> Sample:
     quiet(cab)
     clips, kb = video_on_disk(cab)
     gc.collect()
-    return Sample(txn, time.monotonic() - t0, rss_kb(), thread_count(), fd_count(), clips, kb,
-                  len(QApplication.allWidgets()), len(gc.get_objects()))
+    return Sample(txn, time.monotonic() - t0, rss_kb_settled(cab.QTest.qWait), thread_count(), fd_count(), clips,
+                  kb, len(QApplication.allWidgets()), len(gc.get_objects()), sqlite_kb(), heap_free_kb())
 
 
 def run(transactions: int, sample_every: int, data: Path, log: Callable[[str], None] = print,
@@ -486,12 +535,12 @@ def check(r: Result, cab: Cabinet, judge_rss: bool = True) -> None:
 
 def _row_header() -> str:
     return (f"{'txns':>7} {'seconds':>9} {'RSS kB':>9} {'threads':>7} {'fds':>5} {'clips':>6} {'video kB':>9} "
-            f"{'widgets':>7} {'py objects':>10}")
+            f"{'widgets':>7} {'py objects':>10} {'SQLite kB':>9} {'heap free kB':>12}")
 
 
 def _row(s: Sample) -> str:
     return (f"{s.txn:>7} {s.seconds:>9.1f} {s.rss_kb:>9} {s.threads:>7} {s.fds:>5} {s.clips_on_disk:>6} "
-            f"{s.video_kb:>9} {s.widgets:>7} {s.py_objects:>10}")
+            f"{s.video_kb:>9} {s.widgets:>7} {s.py_objects:>10} {s.sqlite_kb:>9} {s.heap_free_kb:>12}")
 
 
 def summary(r: Result) -> str:
@@ -505,6 +554,8 @@ def summary(r: Result) -> str:
         f"RSS over the second half (informative, not judged): {_half_growth(r)}",
         f"threads: {b.threads} → {e.threads}   open fds: {b.fds} → {e.fds}   (must not grow)   "
         f"widgets: {b.widgets} → {e.widgets}   Python objects: {b.py_objects} → {e.py_objects}",
+        f"SQLite's heap: {b.sqlite_kb} → {e.sqlite_kb} kB (page caches fill to their cache_size as the database "
+        f"grows)   allocator's free-but-held: {b.heap_free_kb} → {e.heap_free_kb} kB",
         f"video: {e.clips_on_disk} clips, {e.video_kb} kB on disk (quota {QUOTA_MB * 1024} kB); "
         f"{r.clips_deleted} clips deleted by retention",
         "soak passed" if not r.failures else "soak FAILED: " + "; ".join(r.failures),

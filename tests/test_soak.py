@@ -42,3 +42,7 @@ def test_soak_short_run_leaks_no_threads_or_files_and_every_transaction_ends_as_
     assert r.clips_deleted > 0  # the recorder kept recording and retention kept the quota
     assert r.end.video_kb <= soak.QUOTA_MB * 1024
     assert r.failures == []  # (the RSS growth is printed, not judged)
+    # The diagnostic columns read real counters here (glibc, a shared libsqlite3): SQLite's page cache grows
+    # as the database does.
+    assert r.baseline.heap_free_kb >= 0 and 0 < r.baseline.sqlite_kb < r.end.sqlite_kb, [
+        (s.txn, s.sqlite_kb, s.heap_free_kb) for s in r.samples]

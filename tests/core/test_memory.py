@@ -89,3 +89,57 @@ def test_trim_gives_back_what_an_untuned_heap_held() -> None:
     if not released or before < 2:
         pytest.skip("not glibc, or the untuned heap happened to keep nothing this run")
     assert kept < before - 1 and kept < 4, f"trim: {before:.1f} MB kept before, {kept:.1f} MB after"
+
+
+ARENAS_CHILD = textwrap.dedent("""
+    import ctypes, os, sys, tempfile, threading
+    from kiosk import memory
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.fopen.restype = ctypes.c_void_p
+    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+
+    tuned = sys.argv[1] == "tuned" and memory.tune_allocator()
+    started, done = threading.Barrier(9), threading.Event()
+
+    def worker():  # a device thread: allocates while the others are alive, as the kiosk's do
+        blocks = [libc.malloc(4096) for _ in range(64)]
+        started.wait(10)
+        done.wait(10)
+        for b in blocks:
+            libc.free(b)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    started.wait(10)
+    path = os.path.join(tempfile.mkdtemp(), "malloc_info.xml")
+    fp = libc.fopen(path.encode(), b"w")
+    libc.malloc_info(0, fp)
+    libc.fclose(fp)
+    done.set()
+    for t in threads:
+        t.join(10)
+    print(tuned, open(path).read().count("<heap nr="))
+""")
+
+
+def heaps(mode: str) -> tuple[bool, int]:
+    """(tuned, heaps glibc keeps while eight threads that allocated are alive)"""
+    out = subprocess.run([sys.executable, "-c", ARENAS_CHILD, mode], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    return out[0] == "True", int(out[1])
+
+
+def test_threads_share_two_heaps_when_tuned() -> None:
+    tuned, n = heaps("tuned")
+    if not tuned:
+        pytest.skip("not glibc: nothing to tune")
+    _, control = heaps("plain")
+    assert control > 2, f"control: glibc made only {control} heaps for nine threads: no effect to show"
+    assert n <= 2, f"tuned: {n} heaps for nine threads (cap 2)"
