@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 import kiosk
 from kiosk.model import KioskError
 
+from .chain_check import ChainCheck
 from .maintainer import TapField
 from .widgets import button
 
@@ -169,6 +170,9 @@ class DevicesTab(MaintTab):
         self.lay.addLayout(pair, 1)
         self.checks: dict[str, Any] = {}
         self.checked_at: float | None = None
+        self.chain = ChainCheck(self.service.store.path)
+        self.chain.signals.checked.connect(lambda v, schema: self._chain_done((v, schema)))
+        self.chain.signals.failed.connect(self._chain_done)
 
     def retranslate(self) -> None:
         self.selftest.setText(self.tr("Check again"))
@@ -181,11 +185,10 @@ class DevicesTab(MaintTab):
         self.refresh_if_shown()
 
     def run_checks(self, quiet: bool) -> None:
-        """What can be re-read without blocking: the audit chain, the disk, the lock board's fault list."""
-        try:
-            self.checks["database"] = (self.service.verify_log(), self.service.store.version)
-        except KioskError as e:
-            self.checks["database"] = e
+        """What can be re-read without blocking: the disk, the lock board's fault list; the audit chain is walked
+        on a thread of its own (ui/chain_check.py) and its row says so until the walk ends."""
+        if self.chain.start():
+            self.checks["database"] = None
         try:
             self.checks["disk"] = shutil.disk_usage(self.kiosk.config.data_dir)
         except OSError as e:
@@ -197,6 +200,10 @@ class DevicesTab(MaintTab):
         self.refresh()
         if not quiet:
             self.screen.say(self.tr("Checked again at {time}.").format(time=stamp(self.checked_at)[6:]))
+
+    def _chain_done(self, outcome: tuple | str) -> None:
+        self.checks["database"] = outcome
+        self.refresh_if_shown()
 
     def rows(self) -> list[tuple[str, bool | None, str]]:
         """(device, ok? (None: not configured / no report yet), detail)."""
@@ -225,6 +232,8 @@ class DevicesTab(MaintTab):
             out.append(("database", v.ok, text))
         elif db is not None:
             out.append(("database", False, str(db)))
+        elif self.chain.busy():
+            out.append(("database", None, self.tr("checking the log chain…")))
         disk = self.checks.get("disk")
         if isinstance(disk, OSError):
             out.append(("disk", False, str(disk)))
@@ -298,6 +307,9 @@ class LogTab(MaintTab):
         self.info = label("maint.log.info")
         self.lay.addWidget(self.info)
         self.events: list = []
+        self.chain = ChainCheck(self.service.store.path)
+        self.chain.signals.checked.connect(self._verified)
+        self.chain.signals.failed.connect(self._verify_failed)
         self.screen.keys.kbd.done.connect(self._keyboard_done)
 
     def retranslate(self) -> None:
@@ -354,11 +366,18 @@ class LogTab(MaintTab):
         self._search()
 
     def _verify(self) -> None:
-        try:
-            v = self.service.verify_log()
-        except KioskError as e:
-            self.screen.fail(self.tr("The log could not be checked"), e)
-            return
+        """Returns at once: the walk runs on its own thread (ui/chain_check.py); the button waits for it."""
+        if self.chain.start():
+            self.verify.setEnabled(False)
+            self.screen.say(self.tr("Checking the audit chain…"))
+
+    def _verify_failed(self, line: str) -> None:
+        self.verify.setEnabled(True)
+        self.screen.say(self.tr("{what}: {why}").format(what=self.tr("The log could not be checked"), why=line),
+                        error=True)
+
+    def _verified(self, v: Any, _schema: int) -> None:
+        self.verify.setEnabled(True)
         if v.ok:
             self.screen.say(self.tr("Audit chain OK: {n} events").format(n=v.count))
         else:

@@ -575,6 +575,10 @@
         <translation>日志链在第 {id} 条记录处断裂：{problem}</translation>
     </message>
     <message>
+        <source>checking the log chain…</source>
+        <translation>正在校验日志链…</translation>
+    </message>
+    <message>
         <source>{free:.1f} GB free of {total:.1f} GB</source>
         <translation>可用 {free:.1f} GB，共 {total:.1f} GB</translation>
     </message>
@@ -717,8 +721,16 @@
         <translation>最近 {n} 条记录。点击一行可查看完整内容。</translation>
     </message>
     <message>
+        <source>Checking the audit chain…</source>
+        <translation>正在校验审计链…</translation>
+    </message>
+    <message>
         <source>The log could not be checked</source>
         <translation>无法校验日志</translation>
+    </message>
+    <message>
+        <source>{what}: {why}</source>
+        <translation>{what}：{why}</translation>
     </message>
     <message>
         <source>Audit chain OK: {n} events</source>

@@ -286,7 +286,9 @@ def test_log_filter_by_tracking_number_and_verify(kiosk_app, courier):
     assert tracking and set(tracking) == {"YT9988776655"}
     assert "deposit_stored" in column(h, "maint.log.table", 1)
     h.tap("maint.log.verify")
+    h.qtbot.waitUntil(lambda: message(h).startswith("Audit chain OK"), timeout=10_000)  # walked off the GUI thread
     assert message(h) == f"Audit chain OK: {h.service.verify_log().count} events"
+    assert h.find("maint.log.verify").isEnabled()
     h.tap("maint.log.all")
     assert len(set(column(h, "maint.log.table", 4)) - {""}) == 2
 
