@@ -39,6 +39,7 @@ MAX_BYTES = 4096  # a real command is ~300 bytes; anything bigger is refused bef
 MIN_KEY_BYTES = 16
 COMMANDS = ("open", "reissue", "clear_lockout", "status")
 NEEDS_BOX = ("open", "reissue", "clear_lockout")
+REFUSALS_PER_MINUTE = 10  # refused commands entered one by one in the audit log; beyond that only counted
 FIELDS = {"schema", "id", "cabinet", "cmd", "box", "reason", "by", "ts", "nonce", "sig"}
 REQUIRED = ("id", "cabinet", "cmd", "by", "ts", "nonce")
 
@@ -247,15 +248,62 @@ def _dispatch(service: "CabinetService", command: Command) -> str:
     return "status requested"
 
 
+class RefusalBudget:
+    """How many refused commands the audit log takes one by one: ``per_minute`` in any minute-long window.
+
+    Why: each entry is a synchronous (fsync'd) write that stays for the life of the cabinet. Anyone who can
+    publish on the command topic, a misconfigured operator tool in a loop included, could otherwise fill the
+    disk and wear the card with refusals at the broker's speed, and the clips would be pruned to make room.
+    Past the budget a refusal is counted, not entered; the next entry carries that count (``unlogged``), so the
+    log still says how many there were. Every refusal is still answered on the result topic.
+    """
+
+    def __init__(self, per_minute: int = REFUSALS_PER_MINUTE) -> None:
+        self.per_minute = per_minute
+        self.window_start: float | None = None
+        self.entered = 0  # in the current window
+        self.unlogged = 0  # refused since the last entry and not entered
+
+    def admit(self, now: float) -> int | None:
+        """None: over budget, counted. Otherwise enter it, carrying the number not entered since the last one."""
+        if self.window_start is None or not 0 <= now - self.window_start < 60:  # (a clock set back too)
+            self.window_start, self.entered = now, 0
+        if self.entered >= self.per_minute:
+            self.unlogged += 1
+            return None
+        self.entered += 1
+        carried, self.unlogged = self.unlogged, 0
+        return carried
+
+
 def _log_refusal(service: "CabinetService", e: Refused, obj: dict[str, Any] | None) -> None:
     """What can be read of a refused command goes in the log (marked as claimed), never its signature."""
+    carried = service.refusals.admit(service.clock.now())
+    if carried is None:
+        if service.refusals.unlogged == 1:  # the text log says once per window that entries stop
+            log.warning("remote commands refused faster than %d a minute: counting them, not logging each",
+                        service.refusals.per_minute)
+        return
     data: dict[str, Any] = {"reason": str(e), "code": e.code}
     for name in ("id", "cmd", "by", "box", "cabinet"):
         value = obj.get(name) if obj else None
         if isinstance(value, str):
             data[name] = value[:64]
+    if carried:
+        data["unlogged"] = carried
     log.warning("remote command refused: %s", e)
     _record(service, "remote_command_refused", "remote", None, data)
+
+
+def flush_refusals(service: "CabinetService") -> None:
+    """Housekeeping: refusals counted but not entered, once their minute is over and no later entry carried them,
+    go in as one entry, so a flood that simply stops is still on record."""
+    budget, now = service.refusals, service.clock.now()
+    if budget.unlogged and (budget.window_start is None or not 0 <= now - budget.window_start < 60):
+        n, budget.unlogged = budget.unlogged, 0
+        _record(service, "remote_command_refused", "remote", None,
+                {"reason": f"{n} more refused commands, over {budget.per_minute} a minute, were not entered "
+                           "one by one", "code": "not_entered", "unlogged": n})
 
 
 def _record(service: "CabinetService", kind: str, actor: str, box: str | None, data: dict[str, Any]) -> None:

@@ -53,6 +53,9 @@ class CabinetService:
         self.txns = TransactionTracker()  # which transaction is on camera; the UI context listens
         self.txns.on_complete.append(self._txn_complete)
         self._orphan_deposits: set[int] = set()  # deposits whose door was open at start-up (see recover)
+        from .remote import RefusalBudget
+
+        self.refusals = RefusalBudget()  # refused remote commands entered in the log one by one (kiosk/remote.py)
         self._sync_boxes()
 
     # ------------------------------------------------------------------------------------------ plumbing
@@ -662,11 +665,15 @@ class CabinetService:
         return done
 
     def tick(self) -> dict[str, int]:
-        """Run from a timer (the UI's, or the headless loop): lockout ends, overdue parcels, old failures."""
+        """Run from a timer (the UI's, or the headless loop): lockout ends, overdue parcels, old failures, a count
+        of remote refusals not entered one by one."""
         reissued = self.expire_lockouts()
         overdue = self.sweep_overdue()
         with self._tx() as c:
             pruned = throttle.prune(c, self.config.throttle, self.clock.now())
+        from . import remote
+
+        remote.flush_refusals(self)
         return {"reissued": len(reissued), "overdue": len(overdue), "pruned": pruned}
 
     # ------------------------------------------------------------------------------------------ returns

@@ -298,3 +298,46 @@ def test_load_key_reads_hex_and_says_what_is_wrong(tmp_path):
         remote.load_key(p)
     with pytest.raises(SecretError, match="cannot read command key .*: No such file"):
         remote.load_key(tmp_path / "missing.key")
+
+
+# ---- a flood of refused commands -----------------------------------------------------------------------------
+
+
+def test_a_flood_of_refusals_is_entered_ten_a_minute_and_counted_beyond(cab, ops):
+    """Each refusal is answered; only ten a minute are fsync'd into the log, the rest are counted and the next
+    entry carries the count, so the log still says how many there were."""
+    results = [ops.send(ops.command("open", box="A01", key=OTHER_KEY)) for _ in range(25)]
+    assert all(r["ok"] is False and r["message"].startswith("refused: ") for r in results)
+    assert len(kinds(cab, "remote_command_refused")) == remote.REFUSALS_PER_MINUTE
+    assert all("unlogged" not in e.data for e in kinds(cab, "remote_command_refused"))
+    c = ops.command("open", box="A02")  # a good command in the flood is carried out and logged as ever
+    assert ops.send(c)["ok"] and cab.locks.unlocks == ["A02"]
+    cab.clock.advance(61)
+    ops.send(b"not json")
+    last = kinds(cab, "remote_command_refused")[-1]
+    assert last.data["unlogged"] == 15 and last.data["code"] == "not_json"
+    cab.svc.tick()  # nothing left uncounted: no summary entry
+    assert len(kinds(cab, "remote_command_refused")) == remote.REFUSALS_PER_MINUTE + 1
+
+
+def test_a_flood_that_stops_is_entered_by_the_next_tick_after_its_minute(cab, ops):
+    for _ in range(remote.REFUSALS_PER_MINUTE + 7):
+        ops.send(b"{}")
+    cab.svc.tick()  # still inside the minute: the count waits for a later refusal to carry it
+    assert len(kinds(cab, "remote_command_refused")) == remote.REFUSALS_PER_MINUTE
+    cab.clock.advance(60)
+    cab.svc.tick()
+    cab.svc.tick()
+    summary = kinds(cab, "remote_command_refused")[remote.REFUSALS_PER_MINUTE:]
+    assert [(e.data["code"], e.data["unlogged"]) for e in summary] == [("not_entered", 7)]
+    # The budget starts afresh: the next refusal is entered on its own.
+    ops.send(b"{}")
+    assert "unlogged" not in kinds(cab, "remote_command_refused")[-1].data
+
+
+def test_a_clock_set_back_opens_a_new_window_rather_than_stopping_the_log(cab, ops):
+    for _ in range(remote.REFUSALS_PER_MINUTE + 2):
+        ops.send(b"{}")
+    cab.clock.advance(-3600)
+    ops.send(b"{}")
+    assert kinds(cab, "remote_command_refused")[-1].data["unlogged"] == 2
