@@ -552,6 +552,7 @@ def summary(r: Result) -> str:
         f"{r.rss_growth_pct:+.2f} % " + (f"(limit < {RSS_LIMIT_PCT:g} %)" if r.rss_judged
                                           else "(not judged: too few transactions for a trend)"),
         f"RSS over the second half (informative, not judged): {_half_growth(r)}",
+        f"RSS trend (informative, not judged): {_trend(r)}",
         f"threads: {b.threads} → {e.threads}   open fds: {b.fds} → {e.fds}   (must not grow)   "
         f"widgets: {b.widgets} → {e.widgets}   Python objects: {b.py_objects} → {e.py_objects}",
         f"SQLite's heap: {b.sqlite_kb} → {e.sqlite_kb} kB (page caches fill to their cache_size as the database "
@@ -560,6 +561,29 @@ def summary(r: Result) -> str:
         f"{r.clips_deleted} clips deleted by retention",
         "soak passed" if not r.failures else "soak FAILED: " + "; ".join(r.failures),
     ])
+
+
+def rss_slope(samples: list[Sample]) -> float | None:
+    """Least-squares slope of RSS (kB) per transaction over ``samples``; None with fewer than three."""
+    if len(samples) < 3:
+        return None
+    n = len(samples)
+    mx = sum(s.txn for s in samples) / n
+    my = sum(s.rss_kb for s in samples) / n
+    sxx = sum((s.txn - mx) ** 2 for s in samples)
+    return sum((s.txn - mx) * (s.rss_kb - my) for s in samples) / sxx if sxx else None
+
+
+def _trend(r: Result) -> str:
+    """The line through every sample from the baseline on: one sample's noise (frames in flight, a page cache
+    mid-flush) moves the judged end-to-end figure by up to ~0.7 %, while a leak moves every later sample."""
+    after = [s for s in r.samples if s.txn >= r.baseline.txn]
+    slope = rss_slope(after)
+    if slope is None:
+        return "n/a (fewer than three samples)"
+    span = r.end.txn - r.baseline.txn
+    return (f"{slope * 1000:+.0f} kB per 1,000 transactions over {len(after)} samples = "
+            f"{slope * span * 100.0 / r.baseline.rss_kb:+.2f} % over the {span} transactions after warm-up")
 
 
 def _half_growth(r: Result) -> str:
