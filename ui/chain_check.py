@@ -34,14 +34,21 @@ class ChainCheck:
         self.db_path = Path(db_path)
         self.signals = ChainSignals()
         self._thread: threading.Thread | None = None
+        self._pending = False
+        # Connected first, so it runs before any listener: a listener that asks busy() sees the walk over.
+        self.signals.checked.connect(self._done)
+        self.signals.failed.connect(self._done)
 
     def busy(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """From start() until the outcome has been delivered on the GUI thread (not merely until the thread
+        ends: between the two, the outcome is still on its way through the event queue)."""
+        return self._pending
 
     def start(self) -> bool:
         """Returns at once; False when a walk is already running (its outcome will arrive)."""
-        if self.busy():
+        if self._pending:
             return False
+        self._pending = True
         self._thread = threading.Thread(target=self._work, name="chain-check", daemon=True)
         self._thread.start()
         return True
@@ -50,6 +57,9 @@ class ChainCheck:
         """Join the walk (shutdown, tests)."""
         if self._thread is not None:
             self._thread.join(timeout)
+
+    def _done(self, *_outcome: object) -> None:
+        self._pending = False
 
     def _work(self) -> None:
         """Worker thread: open read-only, walk, post the outcome."""
