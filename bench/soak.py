@@ -162,17 +162,10 @@ def sqlite_kb() -> int:
 
 
 def heap_free_kb() -> int:
-    import ctypes
+    from kiosk import memory
 
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_size_t) for n in
-                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
-    try:
-        fn = ctypes.CDLL("libc.so.6").mallinfo2
-    except (OSError, AttributeError):
-        return -1
-    fn.restype = MallInfo2
-    return int(fn().fordblks) // 1024
+    info = memory.heap_info()
+    return info["fordblks"] // 1024 if info is not None else -1
 
 
 def thread_count() -> int:

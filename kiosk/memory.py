@@ -74,3 +74,20 @@ def trim() -> bool:
     """Give free heap pages back to the system; True when some were released."""
     lib = _glibc()
     return bool(lib is not None and lib.malloc_trim(0))
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+
+def heap_info() -> dict[str, int] | None:
+    """glibc's own account of the heap (mallinfo2(3), glibc ≥ 2.33), for the soak and the tests: ``uordblks``
+    in use, ``fordblks`` freed but kept, ``hblkhd`` in mmaps of their own; None off glibc."""
+    lib = _glibc()
+    fn = getattr(lib, "mallinfo2", None) if lib is not None else None
+    if fn is None:
+        return None
+    fn.restype = _MallInfo2
+    info = fn()
+    return {name: int(getattr(info, name)) for name, _ in _MallInfo2._fields_}

@@ -264,9 +264,13 @@ class RefusalBudget:
         self.entered = 0  # in the current window
         self.unlogged = 0  # refused since the last entry and not entered
 
+    def window_over(self, now: float) -> bool:
+        """No minute open, or it has passed (or the clock was set back before it)."""
+        return self.window_start is None or not 0 <= now - self.window_start < 60
+
     def admit(self, now: float) -> int | None:
         """None: over budget, counted. Otherwise enter it, carrying the number not entered since the last one."""
-        if self.window_start is None or not 0 <= now - self.window_start < 60:  # (a clock set back too)
+        if self.window_over(now):
             self.window_start, self.entered = now, 0
         if self.entered >= self.per_minute:
             self.unlogged += 1
@@ -299,7 +303,7 @@ def flush_refusals(service: "CabinetService") -> None:
     """Housekeeping: refusals counted but not entered, once their minute is over and no later entry carried them,
     go in as one entry, so a flood that simply stops is still on record."""
     budget, now = service.refusals, service.clock.now()
-    if budget.unlogged and (budget.window_start is None or not 0 <= now - budget.window_start < 60):
+    if budget.unlogged and budget.window_over(now):
         n, budget.unlogged = budget.unlogged, 0
         _record(service, "remote_command_refused", "remote", None,
                 {"reason": f"{n} more refused commands, over {budget.per_minute} a minute, were not entered "
