@@ -191,15 +191,17 @@ def teardown_module() -> None:
     _dir.cleanup()
 
 
-def load_bytes(data: bytes) -> None:
-    FILE.write_bytes(data)
+def load_bytes(data: bytes, file: Path = FILE) -> None:
+    """``data`` as the config file: loads into a sound config, or a ConfigError naming the file or a key
+    (also bench/fuzz_atheris.py's ``config`` target)."""
+    file.write_bytes(data)
     try:
-        cfg = config.load(FILE)
+        cfg = config.load(file)
     except config.ConfigError as e:
         message = str(e)
-        if message.startswith(str(FILE)):
+        if message.startswith(str(file)):
             return
-        raw = tomllib.loads(FILE.read_text(encoding="utf-8"))  # it was TOML (read as load() reads it, \r and all)
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))  # it was TOML (read as load() reads it, \r and all)
         assert_names_a_key(e, raw)
         return
     assert_sound(cfg)
