@@ -113,7 +113,7 @@ class CouriersTab(MaintTab):
         self.enrol_retry.setText(self.tr("Try again"))
         self.enrol_done.setText(self.tr("Done"))
         self.steps = {"place_finger": self.tr("Place the finger"), "lift_finger": self.tr("Lift the finger"),
-                      "place_again": self.tr("Place the same finger again"), "stored": self.tr("Stored")}
+                      "place_again": self.tr("Place the same finger again")}
         self._texts()
         self.shown = None
         self.refresh_if_shown()
@@ -292,7 +292,9 @@ class CouriersTab(MaintTab):
         self.enrol_done.setVisible(done)
 
     def _step(self, step: str) -> None:
-        if self.state == "running":
+        # "stored" only means the sensor holds the template: "Stored" is shown by _enrolled once the courier's
+        # record has the slot too (the two arrive as separate posts, and recording it can still fail)
+        if self.state == "running" and step != "stored":
             self.step_text.setText(self.steps.get(step, step))
 
     def _enrolled(self, slot: int) -> None:

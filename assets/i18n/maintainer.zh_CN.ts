@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>BoxesTab</name>
@@ -842,7 +843,7 @@
         <translation>该工号已被使用。</translation>
     </message>
     <message>
-        <source>the courier number must be 1–20 letters, digits or '-'.</source>
+        <source>the courier number must be 1–20 letters, digits or &apos;-&apos;.</source>
         <translation>工号须为 1–20 位字母、数字或“-”。</translation>
     </message>
     <message>
@@ -854,7 +855,7 @@
         <translation>密码须为 {n}–12 位数字。</translation>
     </message>
     <message>
-        <source>a tracking number is 4–40 letters, digits or '-'.</source>
+        <source>a tracking number is 4–40 letters, digits or &apos;-&apos;.</source>
         <translation>运单号须为 4–40 位字母、数字或“-”。</translation>
     </message>
     <message>
