@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -132,3 +134,45 @@ def playable_frames(path: Path) -> int:
     except Exception:  # noqa: BLE001 - a cut file ends somewhere in its last fragment: count what came before
         log.debug("reading %s stopped after %d packets", path, count, exc_info=True)
     return count
+
+
+_TITLE = re.compile(r"^(T\d+) part (\d+)$")
+_NAME = re.compile(r"^(T\d+)-(\d+)$")
+
+
+def probe_clip(path: Path) -> dict[str, Any]:
+    """What a clip without its sidecar says about itself (the recorder was killed mid-clip: fragmented MP4 keeps
+    every finished fragment): ``txn``, ``part``, ``kind``, ``started``, ``ended`` and ``frames``, from the
+    metadata ``ClipWriter`` wrote first and the packets that can still be read. ``started`` is when the part was
+    requested (the pre-roll before it is not known without the sidecar). Raises ValueError when the file is not
+    a readable clip of this recorder."""
+    count, first, last = 0, None, None
+    try:
+        with av.open(str(path)) as c:
+            meta = dict(c.metadata)
+            stream = c.streams.video[0]
+            base = stream.time_base or TIME_BASE
+            try:
+                for packet in c.demux(stream):
+                    if not packet.size or packet.pts is None:
+                        continue
+                    if count == 0 and not packet.decode():
+                        break
+                    count += 1
+                    first = packet.pts if first is None else first
+                    last = packet.pts
+            except av.FFmpegError:  # the kill cut the last fragment: what came before it is the clip
+                log.debug("reading %s stopped after %d packets", path, count, exc_info=True)
+    except (av.FFmpegError, IndexError, OSError) as e:
+        raise ValueError(f"{path.name} is not a readable clip ({e})") from None
+    named = _TITLE.match(meta.get("title", "")) or _NAME.match(path.stem)
+    if named is None:
+        raise ValueError(f"{path.name} is not named like a clip of this recorder")
+    try:
+        started = datetime.fromisoformat(meta["creation_time"]).timestamp()
+    except (KeyError, ValueError):
+        raise ValueError(f"{path.name} has no creation time") from None
+    kind = meta.get("comment", "").rpartition(", ")[2] or "unknown"
+    length = float((last - first) * base) if count else 0.0
+    return {"txn": named.group(1), "part": int(named.group(2)), "kind": kind, "started": started,
+            "ended": started + length, "frames": count}

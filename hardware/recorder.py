@@ -18,7 +18,8 @@ Why it is built this way:
   on in a new part when space returns. A failing write (ENOSPC, EIO) is handled the same way; an encoder error
   rebuilds the encoder. Nothing here lets an exception end the thread.
 - Every finished file gets a JSON sidecar beside it with the ``ClipInfo`` fields, so a clip whose database row
-  was lost can be registered later (``kiosk.clips.adopt_orphans``).
+  was lost can be registered later (``kiosk.clips.adopt_orphans``). A clip the process died in has no sidecar:
+  ``clip_writer.probe_clip`` reads what the file itself says, for the same adoption.
 """
 
 from __future__ import annotations

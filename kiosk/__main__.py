@@ -64,6 +64,7 @@ class Composition:
         from hardware import factory
         from hardware.camera import CameraThread
         from hardware.camera_worker import CameraWorker
+        from hardware.clip_writer import probe_clip
         from hardware.fingerprint_worker import FingerprintWorker
         from hardware.lock_worker import LockWorker
         from ui import theme
@@ -102,7 +103,7 @@ class Composition:
             self.recorder = self._recorder(cfg) if source is not None and cfg.video.enabled else None
             self.scanner = self._scanner() if source is not None else None
             self.service = self.ctx.service(self.locks.bank, self.clock)
-            self.service.adopt_orphan_clips()  # clips whose log entry a crash or a full disk lost
+            self.service.adopt_orphan_clips(probe_clip)  # clips whose log entry a crash or a full disk lost
             self.link, command_key = self._link(cfg)
             self.kiosk = Kiosk(cfg, self.service, locks=self.lock_worker, fingerprint=self.fingerprint,
                                camera=self.camera, simulated=self.locks.simulated, camera_source=source,

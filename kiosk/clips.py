@@ -194,9 +194,12 @@ def read_sidecar(sidecar: Path) -> dict[str, Any]:
             "complete": bool(data.get("complete", False)), "note": str(data.get("note", ""))}
 
 
-def adopt_orphans(service: CabinetService) -> list[Clip]:
-    """Register clips that have a sidecar but no row (the row was lost); a file that no longer matches its
-    sidecar's hash is registered as incomplete with a note saying so, never silently."""
+def adopt_orphans(service: CabinetService, probe: Callable[[Path], dict[str, Any]] | None = None) -> list[Clip]:
+    """Register clips that have no row (the row was lost): from their sidecar, and with ``probe`` (the
+    recorder's ``probe_clip``) also a clip without one, which is what a kill or power cut mid-clip leaves: the
+    fragmented MP4 plays up to its last finished fragment but the sidecar is written only at the end. Such a
+    clip is registered as incomplete, hashed as found. A file that no longer matches its sidecar's hash is
+    registered as incomplete with a note saying so, never silently."""
     video_dir = service.video_dir
     if not video_dir.is_dir():
         return []
@@ -220,4 +223,32 @@ def adopt_orphans(service: CabinetService) -> list[Clip]:
             log.error("cannot register orphan clip %s: %s", mp4, e)
             continue
         adopted.append(clip)
+    for mp4 in sorted(video_dir.glob("*/*.mp4")):
+        if mp4.relative_to(video_dir).as_posix() in known or mp4.with_suffix(".json").exists():
+            continue
+        if probe is None:
+            log.warning("clip %s has no sidecar and no row: not registered (no probe)", mp4)
+            continue
+        try:
+            adopted.append(_adopt_bare(service, mp4, probe(mp4)))
+        except (OSError, ValueError) as e:
+            log.error("cannot register clip %s (no sidecar): %s", mp4, e)
     return adopted
+
+
+def _adopt_bare(service: CabinetService, mp4: Path, facts: dict[str, Any]) -> Clip:
+    """A clip the recorder never finished: the transaction's own row says when it began and what it was."""
+    conn = service.store.conn
+    row = conn.execute("SELECT kind, started, first_event FROM transactions WHERE id = ?",
+                       (facts["txn"],)).fetchone()
+    kind, txn_started = (row[0], row[1]) if row else (facts["kind"], facts["started"])
+    boxes = tuple(r[0] for r in conn.execute(  # the boxes its events name, as the recorder would have listed
+        "SELECT DISTINCT box_no FROM events WHERE id >= ? AND box_no IS NOT NULL AND instr(data, ?) > 0"
+        " ORDER BY box_no", (row[2] if row else 0, f'"txn":{json.dumps(facts["txn"])}'))) if row else ()
+    log.warning("clip %s was cut short (no sidecar): registered with %d frames", mp4, facts["frames"])
+    return service.record_clip(
+        txn=facts["txn"], part=facts["part"], kind=kind, path=mp4, started=facts["started"],
+        ended=facts["ended"], txn_started=txn_started, preroll_s=0.0, frames=facts["frames"],
+        bytes=mp4.stat().st_size, sha256=file_sha256(mp4), boxes=boxes, complete=False,
+        note="cut short: the recorder stopped before finishing it (registered after restart from the file; "
+             "its start is when the clip was requested)")

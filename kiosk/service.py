@@ -857,9 +857,10 @@ class CabinetService:
             self._event(c, "support_exported", actor, file=path.name, dir=str(path.parent.resolve()), size=size,
                         sha256=sha256)
 
-    def adopt_orphan_clips(self) -> list[Clip]:
-        """At start-up: clips on disk whose row was lost are registered from their sidecar."""
-        return clips.adopt_orphans(self)
+    def adopt_orphan_clips(self, probe: Callable[[Path], dict[str, Any]] | None = None) -> list[Clip]:
+        """At start-up: clips on disk whose row was lost are registered from their sidecar, or, with the
+        recorder's ``probe``, from the file itself when a kill left no sidecar."""
+        return clips.adopt_orphans(self, probe)
 
     # ------------------------------------------------------------------------------------------ queries
 

@@ -189,6 +189,43 @@ def test_a_clip_without_a_row_is_registered_from_its_sidecar(cab):
     assert cab.svc.adopt_orphan_clips() == []  # once only
 
 
+def test_a_clip_a_kill_left_without_sidecar_is_registered_from_the_file(cab, caplog):
+    """The probe (the recorder's probe_clip, tested on a real killed clip in tests/hardware) reads the file; the
+    core takes kind, start and boxes from the transaction's own records and hashes the file as found."""
+    c = cab.courier()
+    txn = cab.svc.begin_txn("courier", "courier:C1001")
+    t0 = cab.clock.now()
+    p, _ = cab.deposit(c, tracking="SF-CUT-1")
+    folder = cab.cfg.video_dir / "2026-11-24"
+    folder.mkdir(parents=True)
+    (folder / f"{txn}-1.mp4").write_bytes(b"fragments up to the kill")
+    (folder / "T000099-1.mp4").write_bytes(b"not a clip")
+    fake_clip(cab, "T000050", started=t0, name="T000050-1.mp4")  # has its row: no sidecar needed
+    probed: list[str] = []
+
+    def probe(path):
+        probed.append(path.name)
+        if path.name != f"{txn}-1.mp4":
+            raise ValueError(f"{path.name} is not a readable clip")
+        return {"txn": txn, "part": 1, "kind": "what the file says", "started": t0 + 1, "ended": t0 + 8,
+                "frames": 105}
+
+    assert cab.svc.adopt_orphan_clips() == []  # without a probe nothing is guessed, and it says so
+    assert "has no sidecar and no row" in caplog.text
+    [clip] = cab.svc.adopt_orphan_clips(probe)
+    assert sorted(probed) == [f"{txn}-1.mp4", "T000099-1.mp4"]  # not the one with a row
+    assert (clip.txn, clip.part, clip.kind, clip.frames, clip.complete) == (txn, 1, "courier", 105, False)
+    assert (clip.started, clip.ended, clip.txn_started, clip.preroll_s) == (t0 + 1, t0 + 8, t0, 0.0)
+    assert clip.boxes == (p.box_no,) and clip.trackings == ("SF-CUT-1",)
+    assert clip.sha256 == hashlib.sha256(b"fragments up to the kill").hexdigest() and clip.bytes == 24
+    assert clip.note.startswith("cut short")
+    assert "cannot register clip" in caplog.text and "T000099-1.mp4" in caplog.text
+    ev = [e for e in audit.events(cab.store.conn) if e.kind == "clip_recorded"][-1]
+    assert ev.data["sha256"] == clip.sha256 and ev.data["complete"] is False
+    assert cab.svc.adopt_orphan_clips(probe) == []  # once only
+    assert audit.verify(cab.store.conn).ok
+
+
 @pytest.mark.parametrize("bad, message", [
     ({"min_free_mb": 10}, "video.min_free_mb: must be ≥ 50"),
     ({"preset": "turbo"}, "video.preset: must be one of"),

@@ -8,7 +8,8 @@ logged (``door_open_at_start``) and raises an alarm the maintainer's screen list
 
 The killed child's emulated lock board dies with it, so the restarted app gets a fresh emulator preset to the
 physical state chosen per case (door still open, closed with the parcel inside, closed empty). CI runs a
-subset of the kill points; ``KIOSK_FAULTS_ALL=1`` runs all of them (about 3 s each).
+subset of the kill points; ``KIOSK_FAULTS_ALL=1`` runs all of them (about 3 s each). One more case runs with
+video on: the clip being written at the kill is registered at the restart from the file itself.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 import hardware.simulated
+from hardware.clip_writer import playable_frames, probe_clip
 from hardware.kerong_emulator import KerongEmulator
 from kiosk import audit
+from kiosk.clips import file_sha256
 from kiosk.config import load
 from kiosk.model import Opened
 from tests.core.test_durability import check_consistent
@@ -67,8 +72,9 @@ def case_id(case: tuple) -> str:
 PARAMS = [pytest.param(*c, id=case_id(c)) for c in CASES if ALL or c[:3] in CI]
 
 
-def kill_at(config: Path, script: str, step: str) -> int:
-    """Run the child, SIGKILL it at ``step``'s marker; returns the number of events it had committed."""
+def kill_at(config: Path, script: str, step: str, before_kill: Callable[[], None] | None = None) -> int:
+    """Run the child, SIGKILL it at ``step``'s marker (after ``before_kill`` returns); returns the number of
+    events it had committed."""
     proc = subprocess.Popen([sys.executable, str(CHILD), str(config), script], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -76,6 +82,8 @@ def kill_at(config: Path, script: str, step: str) -> int:
             line = proc.stdout.readline().split()
             assert line and line[0] == "STEP", (line, proc.stderr.read()[-3000:] if proc.poll() is not None else "")
             if line[1] == step:
+                if before_kill is not None:
+                    before_kill()
                 proc.send_signal(signal.SIGKILL)
                 assert proc.wait(timeout=10) == -signal.SIGKILL
                 return int(line[2])
@@ -160,5 +168,46 @@ def test_kill_then_restart(qtbot, tmp_path, monkeypatch, script, step, is_open, 
             check_consistent(SimpleNamespace(store=svc.store, svc=svc))
         if parcels and svc.parcel(p.id).state == "stored":  # the courier's password opens the box
             assert isinstance(svc.pickup(box, password(h, tmp_path)), Opened)
+    finally:
+        h.stop()
+
+
+def test_a_clip_cut_by_the_kill_is_registered_at_restart(qtbot, tmp_path, monkeypatch):
+    """Video on: the app dies mid-deposit while the door is open and its clip is being written. The clip has no
+    sidecar (that comes at the end), so at the restart the recorder's probe reads the file and the core registers
+    it: listed for the parcel, hashed as found, marked incomplete, in the audit chain."""
+    config_path = write_config(tmp_path)
+    config = load(config_path)
+    clip_probe: dict = {}
+
+    def clip_has_video() -> None:  # bounded: the pre-roll's first fragment reaches the disk within seconds
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            for mp4 in config.video_dir.glob("*/*.mp4"):
+                try:
+                    clip_probe.update(probe_clip(mp4), path=mp4)
+                except ValueError:
+                    continue  # the header is there, no fragment yet
+                if clip_probe["frames"] > 0:
+                    return
+            time.sleep(0.2)
+        raise AssertionError("no playable fragment in the clip within 20 s")
+
+    kill_at(config_path, "deposit", "item_in", before_kill=clip_has_video)
+    mp4 = clip_probe["path"]
+    assert not mp4.with_suffix(".json").exists()
+    box = box_of(config.db_path)
+    preset_board(monkeypatch, config, box, True, False)
+    h = Harness(qtbot, tmp_path)
+    try:
+        svc = h.service
+        (p,) = svc.parcels(tracking=TRACKING)
+        [clip] = [k for k in svc.clips(tracking=TRACKING) if k.file == svc.clip_file(mp4)]
+        assert clip.kind == "deposit" and clip.boxes == (box,) and not clip.complete
+        assert clip.note.startswith("cut short") and clip.frames >= clip_probe["frames"]
+        assert clip.frames == playable_frames(mp4) and clip.sha256 == file_sha256(mp4)
+        recorded = [e for e in audit.events(svc.store.conn) if e.kind == "clip_recorded"]
+        assert [e.data["sha256"] for e in recorded] == [clip.sha256]
+        assert audit.verify(svc.store.conn).ok
     finally:
         h.stop()

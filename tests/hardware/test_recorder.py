@@ -11,7 +11,9 @@ import errno
 import hashlib
 import json
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +27,7 @@ import pytest
 
 from hardware import recorder as rec
 from hardware.camera import CameraThread, SyntheticSource
-from hardware.clip_writer import HashingFile
+from hardware.clip_writer import HashingFile, playable_frames, probe_clip
 from hardware.overlay import draw_overlay, overlay_lines
 from hardware.recorder import ClipInfo, Recorder
 
@@ -554,3 +556,39 @@ def test_with_a_real_camera_thread_no_frame_is_lost(tmp_path):
     assert clip.preroll_s >= 0.5 - 1 / 30
     assert times[-1] == pytest.approx(clip.preroll_s + between + 0.3, abs=0.2), "pre-roll + clip + post-roll"
     assert clip.ended - clip.started == pytest.approx(times[-1], abs=0.1), "wall clock agrees with the video"
+
+
+def test_a_clip_cut_by_a_kill_still_says_what_it_is(tmp_path):
+    """SIGKILL mid-clip leaves a fragmented MP4 without sidecar: probe_clip reads its transaction, part, kind,
+    start and the frames its finished fragments hold, for the core to register it at the next start."""
+    child = Path(__file__).with_name("kill_clip_child.py")
+    r = subprocess.run([sys.executable, str(child), str(tmp_path), "200"], capture_output=True, timeout=60)
+    assert r.returncode == -signal.SIGKILL, r.stderr.decode()[-2000:]
+    [mp4] = list(tmp_path.glob("*/*.mp4"))
+    assert mp4.name == "T000007-1.mp4" and not mp4.with_suffix(".json").exists()
+    facts = probe_clip(mp4)
+    frames = playable_frames(mp4)
+    assert {k: facts[k] for k in ("txn", "part", "kind")} == {"txn": "T000007", "part": 1, "kind": "deposit"}
+    assert 0 < facts["frames"] == frames < 200, "the fragment open at the kill is lost"
+    idx, times, _, _ = decode(mp4)  # every frame counted is a real picture of the clip, in order
+    assert len(idx) == frames and idx == list(range(idx[0], idx[0] + frames))
+    assert idx[0] <= 60 - FPS and idx[-1] >= 199 - FPS, "pre-roll ≥ 1 s; at most one keyframe interval lost"
+    assert facts["started"] == pytest.approx(WALL0 + 60 / FPS, abs=1.0)  # the request's time (whole seconds)
+    assert facts["ended"] - facts["started"] == pytest.approx(times[-1] - times[0], abs=1e-3)
+
+
+@pytest.mark.parametrize("name, body", [("T000001-1.mp4", b""), ("T000001-2.mp4", b"\x00\x00\x00\x18ftypisom"),
+                                        ("holiday.mp4", None)])
+def test_a_file_that_is_not_a_readable_clip_is_refused_by_the_probe(tmp_path, name, body):
+    path = tmp_path / name
+    if body is None:  # a real video, but not named or titled like one of the recorder's clips
+        with av.open(str(path), "w") as out:
+            s = out.add_stream("mpeg4", rate=10)
+            s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+            for _ in range(3):
+                out.mux(s.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="bgr24")))
+            out.mux(s.encode())
+    else:
+        path.write_bytes(body)
+    with pytest.raises(ValueError, match=name):
+        probe_clip(path)
