@@ -39,6 +39,8 @@ def lockboard_commands(emu: KerongEmulator) -> dict[str, tuple[str, Callable[...
         "item": ("item BOARD LOCK on|off — IR sees a parcel", lambda b, lk, v: (emu.set_item(int(b), int(lk), _on_off(v)), "ok")[1]),
         "stuck": ("stuck BOARD LOCK on|off — the lock does not release", lambda b, lk, v: (emu.set_stuck(int(b), int(lk), _on_off(v)), "ok")[1]),
         "fault": (f"fault {'|'.join(LOCK_FAULTS)}", fault),
+        "stall": ("stall BOARD N — the board answers its next N requests late, all at once",
+                  lambda b, n: (emu.hold_replies(int(n), int(b)), f"board {b} holds its next {n} replies")[1]),
         "pulses": ("pulses — unlock pulses received so far", lambda: " ".join(f"{p.board}/{p.lock}" for p in emu.pulses()) or "none"),
     }
 

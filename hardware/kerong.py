@@ -11,6 +11,8 @@ Why it is built this way:
   ``DoorEvents.fault("lockboard", ...)`` with what went wrong (silent, bad checksums, garbage, two boards on one
   address), its boxes read as unknown (None), and polling goes on so the board is picked up again as soon as it
   answers. A port that disappears (USB adapter unplugged) is reported and reopened every ``reopen_interval``.
+  A board that stalled past a timeout answers the unanswered tries late, together with the newest: up to that
+  many extra replies are its own, not a second board on its address (a false alarm the soak met).
 - A retried unlock whose reply was lost may pulse twice: harmless for a spring-loaded lock, and better than
   a customer in front of a shut door. An unlock waits for at most the one transaction in flight (with a dead
   board, its retries: ``(1 + retries) × timeout``).
@@ -229,10 +231,10 @@ class KerongBank:
     def _transaction(self, board: int, request: bytes) -> kp.Frame | None:
         """Send ``request``, return the board's one valid reply, with retries; report and return None if none."""
         outcome = NO_REPLY
-        for _ in range(1 + self._retries):
+        for attempt in range(1 + self._retries):
             if self._stop.is_set():
                 return None
-            outcome, reply = self._exchange(board, request)
+            outcome, reply = self._exchange(board, request, late=attempt if outcome == NO_REPLY else 0)
             if reply is not None:
                 if board in self._faults:
                     log.info("board %d answers again on %s", board, self.port)
@@ -241,7 +243,11 @@ class KerongBank:
         self._board_failed(board, outcome)
         return None
 
-    def _exchange(self, board: int, request: bytes) -> tuple[str, kp.Frame | None]:
+    def _exchange(self, board: int, request: bytes, late: int = 0) -> tuple[str, kp.Frame | None]:
+        """One request, one reply. ``late``: how many tries before this one went unanswered; a board that
+        stalled answers them now, with this one (status replies carry no sequence number), so up to ``late``
+        extra replies are its own late answers and the newest is kept. Beyond that, or with nothing
+        unanswered, two replies mean two boards on one address."""
         ser = self._serial
         assert ser is not None
         if ser.in_waiting:
@@ -267,6 +273,10 @@ class KerongBank:
                     junk = True
         if len(replies) == 1:
             return OK, replies[0]
+        if 1 < len(replies) <= 1 + late:
+            log.info("board %d on %s answered %d tries at once (it stalled): the newest reply is used", board,
+                     self.port, len(replies))
+            return OK, replies[-1]
         if replies:
             return DUPLICATE, None
         return (BAD_CHECKSUM if bad else GARBAGE if junk else NO_REPLY), None

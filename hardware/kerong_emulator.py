@@ -19,6 +19,10 @@ Fault injection (``set_fault``, for every board or one board):
 - ``"duplicate_address"``: a second board with the same address answers right after the real one with a
   different state (the master sees two replies that disagree);
 - ``"garbage"``: the board acts, the line carries noise (no byte is a frame start) instead of its reply.
+
+``hold_replies(n, board)`` makes a board busy for a while: it takes the next ``n`` requests addressed to it
+without a word, then acts on them and answers them all at once, as a board (or an emulator thread) that stalled
+long enough for the master to time out and retry. Its late replies arrive together with the newest one.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class _Board:
     doors: list[bool] = field(default_factory=lambda: [False] * kp.LOCKS_PER_BOARD)
     items: list[bool] = field(default_factory=lambda: [False] * kp.LOCKS_PER_BOARD)
     stuck: list[bool] = field(default_factory=lambda: [False] * kp.LOCKS_PER_BOARD)
+    hold: int = 0  # requests still to be taken in silence (hold_replies)
+    held: list[kp.Frame] = field(default_factory=list)  # taken, answered when the hold ends
     pulse_units: int = 50
     fault: Fault | None = None
 
@@ -137,6 +143,15 @@ class KerongEmulator:
             for b in self._boards if board is None else [board]:
                 self._board(b).fault = fault
 
+    def hold_replies(self, n: int, board: int) -> None:
+        """The board's next ``n`` requests get no answer until the ``n``-th has arrived; then it acts on each
+        and writes all ``n`` replies at once."""
+        if n < 1:
+            raise ValueError("hold_replies needs n ≥ 1")
+        with self._lock:
+            b = self._board(board)
+            b.hold, b.held = n, []
+
     def pulses(self) -> list[Pulse]:
         """Every unlock pulse received so far, oldest first (a copy)."""
         with self._lock:
@@ -184,23 +199,34 @@ class KerongEmulator:
             board = self._boards.get(frame.board)
             if board is None or board.fault == "no_reply" or frame.cmd == kp.REPLY_STATUS:
                 return b""
-            if frame.cmd == kp.UNLOCK:
-                self._pulse(frame.board, board, frame.lock)
-            elif frame.cmd == kp.UNLOCK_ALL:
-                for lock in range(kp.LOCKS_PER_BOARD):
-                    self._pulse(frame.board, board, lock)
-            elif frame.cmd == kp.SET_PULSE:
-                board.pulse_units = frame.data[0] or 50
-            reply = kp.status_reply(frame.addr, board.doors, board.items).encode()
-            fault = board.fault
-            if fault == "bad_checksum":
-                return reply[:-1] + bytes(((reply[-1] + 1) & 0xFF,))
-            if fault == "garbage":
-                return bytes(self._rng.choice([b for b in range(256) if b != kp.STX]) for _ in range(len(reply)))
-            if fault == "duplicate_address":
-                twin = kp.status_reply(frame.addr, [not d for d in board.doors], board.items).encode()
-                return reply + twin
-            return reply
+            if board.hold:
+                board.held.append(frame)
+                board.hold -= 1
+                if board.hold:
+                    return b""
+                held, board.held = board.held, []
+                return b"".join(self._answer(board, f) for f in held)
+            return self._answer(board, frame)
+
+    def _answer(self, board: _Board, frame: kp.Frame) -> bytes:
+        """Act on one request and return the board's reply (as its fault shapes it); caller holds the lock."""
+        if frame.cmd == kp.UNLOCK:
+            self._pulse(frame.board, board, frame.lock)
+        elif frame.cmd == kp.UNLOCK_ALL:
+            for lock in range(kp.LOCKS_PER_BOARD):
+                self._pulse(frame.board, board, lock)
+        elif frame.cmd == kp.SET_PULSE:
+            board.pulse_units = frame.data[0] or 50
+        reply = kp.status_reply(frame.addr, board.doors, board.items).encode()
+        fault = board.fault
+        if fault == "bad_checksum":
+            return reply[:-1] + bytes(((reply[-1] + 1) & 0xFF,))
+        if fault == "garbage":
+            return bytes(self._rng.choice([b for b in range(256) if b != kp.STX]) for _ in range(len(reply)))
+        if fault == "duplicate_address":
+            twin = kp.status_reply(frame.addr, [not d for d in board.doors], board.items).encode()
+            return reply + twin
+        return reply
 
     def _pulse(self, board_no: int, board: _Board, lock: int) -> None:
         self._pulses.append(Pulse(board_no, lock, time.monotonic()))

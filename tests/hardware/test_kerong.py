@@ -287,6 +287,21 @@ def test_each_fault_is_reported_and_the_driver_recovers(emulator, events, bank, 
     assert events.calls("tamper") == []
 
 
+@pytest.mark.parametrize("held", [2, 3])
+def test_a_board_that_stalls_past_the_retries_is_not_taken_for_a_duplicate_address(emulator, events, bank, held):
+    """A stalled board answers the master's timed-out tries late, together with the newest one: that is one
+    board, late, not two boards on one address (the soak met it as a false maintainer alarm). With 3 held, the
+    last of the master's 3 tries gets all 3 replies at once."""
+    mark = len(emulator.requests())
+    emulator.hold_replies(held, board=0)
+    wait_until(lambda: sum(r.board == 0 for r in emulator.requests()[mark:]) >= held + 2, what="polls after it")
+    assert events.calls("fault") == [] and bank.faults() == {}
+    assert bank.is_door_open("A01") is False
+    emulator.set_fault("duplicate_address", board=0)  # two boards really answering still is one
+    _, _, message = events.wait_for("fault", timeout=2.0)
+    assert "two boards answer address 0" in message
+
+
 def test_the_port_disappears_and_is_reopened(tmp_path, events):
     link = tmp_path / "ttyLOCKS"
     first = KerongEmulator(boards=(0, 1)).start()

@@ -103,6 +103,11 @@ def test_emulated_lockboard_serves_the_real_driver_and_takes_commands(tmp_path, 
     assert lockboard.say("fault no_reply") == "fault no_reply"
     rc, rows = selftest(cfg)
     assert rc == 1 and rows["lockboard"][0] == "FAULT" and "does not answer" in rows["lockboard"][1]
+    assert lockboard.say("fault none") == "fault none"
+    assert lockboard.say("stall 0 3") == "board 0 holds its next 3 replies"  # late, all at once: still one board
+    rc, rows = selftest(cfg)
+    assert rc == 0 and rows["lockboard"][0] == "ok", rows
+    assert lockboard.say("stall 0 0").startswith("error: hold_replies needs n")
     assert lockboard.say("fault sideways").startswith("error: fault must be one of")
     assert lockboard.say("open 1").startswith("error:")
     assert lockboard.quit() == 0
