@@ -27,7 +27,7 @@ from kiosk.model import InvalidInput
 
 from .scan_area import ScanArea
 from .screen import Screen
-from .widgets import Keypad, TextKeyboard, button
+from .widgets import Keypad, TextKeyboard, button, wipe
 
 if TYPE_CHECKING:
     from kiosk.model import Parcel
@@ -236,8 +236,8 @@ class LoginScreen(Screen):
         self.submit.setEnabled(bool(self.number.text().strip()) and len(self.pin.text()) >= min_pin)
 
     def reset(self) -> None:
-        self.number.clear()
-        self.pin.clear()
+        wipe(self.number)
+        wipe(self.pin)
         self.message.clear_text()
         self.pages.setCurrentWidget(self.number_page)
         self._update()
@@ -247,7 +247,7 @@ class LoginScreen(Screen):
         self.number.setFocus()
 
     def leave(self) -> None:
-        self.pin.clear()  # a PIN never waits on a screen nobody watches
+        wipe(self.pin)  # a PIN never waits on a screen nobody watches
 
     def _number_done(self) -> None:
         self.pages.setCurrentWidget(self.pin_page)
@@ -263,7 +263,7 @@ class LoginScreen(Screen):
         if not self.submit.isEnabled():
             return
         number, pin = self.number.text().strip(), self.pin.text()
-        self.pin.clear()
+        wipe(self.pin)
         self.flow.login(number, pin)
 
     def show_error(self, text: Text) -> None:
@@ -567,8 +567,8 @@ class FormScreen(Screen):
         self.tracking.setPlaceholderText(self.tr("Tracking number") if squeeze else self.tr("as on the label"))
 
     def reset(self) -> None:
-        self.tracking.clear()
-        self.phone.clear()
+        wipe(self.tracking)
+        wipe(self.phone)
         self.consent.setChecked(False)
         self.message.clear_text()
         self._set_scan("")

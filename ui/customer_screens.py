@@ -24,7 +24,7 @@ from kiosk.validate import REASONS
 
 from .scan_area import ScanArea
 from .screen import Screen
-from .widgets import Countdown, Keypad, button
+from .widgets import Countdown, Keypad, button, wipe
 
 THANKS_HOME_MS = 8000  # the thanks screen goes home by itself after this
 
@@ -183,8 +183,8 @@ class PickupScreen(Screen):
     # ---- state -----------------------------------------------------------------------------------------
 
     def enter(self, **context: Any) -> None:
-        self.box.clear()
-        self.password.clear()
+        wipe(self.box)
+        wipe(self.password)
         self._set_message("")
         self.wait.stop()
         self.wait.hide()
@@ -195,7 +195,8 @@ class PickupScreen(Screen):
 
     def leave(self) -> None:
         self.scan.stop()
-        self.password.clear()  # a password never stays on screen for the next person
+        wipe(self.password)  # a password never stays on screen (nor in the field's undo) for the next person
+        wipe(self.box)
         self._set_shown(False)
         self.wait.stop()
 
@@ -224,12 +225,12 @@ class PickupScreen(Screen):
         self._render_message()
 
     def show_wrong(self, tries_left: int | None) -> None:
-        self.password.clear()
+        wipe(self.password)
         self._set_message("wrong", tries_left)
         self._select(self.password)
 
     def show_expired(self) -> None:
-        self.password.clear()
+        wipe(self.password)
         self._set_message("expired")
         self._select(self.password)
 

@@ -17,7 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QLineEdit, QScrollArea, QStackedWidget, QTableWidget,
                                QTabWidget, QWidget)
 
-from .widgets import Keypad, TextKeyboard
+from .widgets import Keypad, TextKeyboard, wipe
 
 
 class StepFailed(Exception):
@@ -125,7 +125,7 @@ class Hands:
                 break
             key = self._key(pad, "back")
             if key is None:
-                field.clear()
+                wipe(field)
                 break
             QTest.mouseClick(key, Qt.MouseButton.LeftButton)
         for ch in text:

@@ -23,7 +23,7 @@ from kiosk.model import (DeviceFault, InvalidInput, InvalidState, KioskError, Pi
                          UnknownBox, UnknownCourier, WrongPin)
 
 from .screen import Screen
-from .widgets import Keypad, TextKeyboard, button
+from .widgets import Keypad, TextKeyboard, button, wipe
 
 OK_COLOUR, ERROR_COLOUR = "#8fe3a5", "#ffdf5d"  # the theme's "primary" border and error yellow
 COMPACT_WIDTH = 1100  # narrower panels: the text keyboard's keys share the width, the keypad goes to two rows
@@ -137,15 +137,15 @@ class MaintLoginScreen(Screen):
         self.submit.setText(self.tr("Enter"))
 
     def enter(self, **context: Any) -> None:
-        self.pin.clear()
+        wipe(self.pin)
         self.message.clear()
 
     def leave(self) -> None:
-        self.pin.clear()
+        wipe(self.pin)
 
     def _submit(self) -> None:
         pin = self.pin.text()
-        self.pin.clear()  # never left on screen, right or wrong
+        wipe(self.pin)  # never left on screen, right or wrong
         message = self.flow.submit_pin(pin)
         if message is not None:
             self.message.setText(message)

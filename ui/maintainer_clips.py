@@ -23,7 +23,7 @@ from kiosk.model import Clip, KioskError
 from .clip_player import ClipPlayer, clock_text
 from .maintainer import COMPACT_WIDTH, TapField
 from .maintainer_tabs import MaintTab, fixed_width, label, make_table, set_cell, stamp
-from .widgets import button
+from .widgets import button, wipe
 
 GREY = QColor("#8b9aab")  # the theme's disabled text: a deleted clip (always with words too)
 DAYS = ("today", "yesterday", "week", "all")
@@ -216,8 +216,8 @@ class ClipsTab(MaintTab):
         self._set_day(DAYS[(DAYS.index(self.day) + 1) % len(DAYS)])
 
     def _reset(self) -> None:
-        self.tracking.clear()
-        self.box.clear()
+        wipe(self.tracking)
+        wipe(self.box)
         self._set_day("all")
 
     def _type(self, field: QLineEdit) -> None:

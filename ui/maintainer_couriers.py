@@ -16,7 +16,7 @@ from kiosk.model import Courier, KioskError
 
 from .maintainer import TapField
 from .maintainer_tabs import MaintTab, fixed_width, label, make_table, set_cell
-from .widgets import button
+from .widgets import button, wipe
 
 
 class CouriersTab(MaintTab):
@@ -199,13 +199,13 @@ class CouriersTab(MaintTab):
 
     def _open_form(self) -> None:
         for f in (self.number, self.cname, self.pin):
-            f.clear()
+            wipe(f)
         self.stack.setCurrentWidget(self.form_page)
         self.screen.focus(True)
         self._type(self.number)
 
     def _close_form(self) -> None:
-        self.pin.clear()
+        wipe(self.pin)
         if self.stack.currentWidget() is self.form_page:
             self.stack.setCurrentWidget(self.list_page)
             self.screen.focus(False)

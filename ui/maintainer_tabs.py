@@ -25,7 +25,7 @@ from kiosk.model import KioskError
 
 from .chain_check import ChainCheck
 from .maintainer import TapField
-from .widgets import button
+from .widgets import button, wipe
 
 if TYPE_CHECKING:
     from .maintainer import MaintScreen
@@ -362,7 +362,7 @@ class LogTab(MaintTab):
         self.refresh()
 
     def _all(self) -> None:
-        self.filter.clear()
+        wipe(self.filter)
         self._search()
 
     def _verify(self) -> None:

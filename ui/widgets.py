@@ -28,6 +28,15 @@ def button(text: str, name: str, role: str = "", on_click: Callable[[], None] | 
     return b
 
 
+def wipe(field: QLineEdit) -> None:
+    """Empty a text field and forget its undo history. Why not ``QLineEdit.clear()``: that records the removed
+    text as one more undoable edit, so every keystroke ever typed stays in the field's history, for the life of
+    the kiosk. The soak found it (heaptrack: ~0.4 kB per entry, without end), and for a password field it
+    means every password typed is still in memory and comes back with ``undo()``. ``setText`` drops the
+    history."""
+    field.setText("")
+
+
 class Keypad(QWidget):
     """Digits (and optionally letters) feeding one QLineEdit at a time; ``⌫`` deletes, ``Clear`` empties."""
 
@@ -90,7 +99,7 @@ class Keypad(QWidget):
 
     def clear(self) -> None:
         if self.target is not None:
-            self.target.clear()
+            wipe(self.target)
 
 
 class TextKeyboard(QWidget):

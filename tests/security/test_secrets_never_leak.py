@@ -1,5 +1,5 @@
 """Pickup passwords never leak: not in a log record, not in any file the cabinet writes, not in the outbox once
-delivered, not in any text the kiosk window shows.
+delivered, not in any text the kiosk window shows, not in a text field's undo history.
 
 Why the whole app: a leak is usually a convenience somebody added far from the core (a debug line in a worker,
 a label that echoes what was typed, a log viewer that prints event data). So the deposit, the lockout, both
@@ -243,6 +243,18 @@ def test_passwords_never_leak_through_the_whole_app(qtbot, tmp_path, all_logs, q
         h.wait_screen("home")
         h.kiosk.deliver()
         watcher.walk()
+        # Undo history: a field emptied with QLineEdit.clear() keeps what was typed as an undoable edit (and in
+        # memory). Shown in clear and undone step by step (bounded), no field may give a typed text back (no
+        # event is processed meanwhile: the watcher does not walk these fields).
+        undone = []
+        for field in h.window.findChildren(QLineEdit):
+            field.setEchoMode(QLineEdit.EchoMode.Normal)
+            for _ in range(50):
+                if not field.isUndoAvailable():
+                    break
+                field.undo()
+                undone.append((field.objectName(), field.text()))
+        assert undone == [], f"typed text comes back with undo: {undone[:5]}"
         db_path = h.kiosk.config.db_path
         open_files = snapshot(tmp_path)  # while the app runs: the WAL holds the newest pages
         assert db_path.with_name(db_path.name + "-wal") in open_files
