@@ -852,6 +852,7 @@ class LockoutsScreen(Screen):
         self.rows = QVBoxLayout(self.holder)
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setSpacing(self.app.metrics["pad"] // 2)
+        self.rows.addStretch(1)  # the one stretch, for good: rows go in above it
         self.area.setWidget(self.holder)
         self.body_layout.addWidget(self.notice)
         self.body_layout.addWidget(self.area, 1)
@@ -883,19 +884,19 @@ class LockoutsScreen(Screen):
     def refresh(self, notice: Text | None = None) -> None:
         for b, _t, _u in self._rows.values():
             b.hide()
+            # removeWidget deletes the row's layout item (takeAt handed it to us, and nothing ever freed it: a
+            # leak per refresh that heaptrack found in the soak)
+            self.rows.removeWidget(b)
             b.deleteLater()  # maybe the very button being tapped: Qt deletes it once its click is done
         self._rows = {}
-        while self.rows.count():
-            self.rows.takeAt(0)
         for lo in self.flow.lockouts():
             b = button("", f"courier.lockout.{lo.box_no}", "",
                        lambda _checked=False, box=lo.box_no: self.flow.clear_lockout(box))
             two_lines(b)
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            self.rows.addWidget(b)
+            self.rows.insertWidget(self.rows.count() - 1, b)
             b.show()  # added to a shown screen: show it now, not on the next event-loop turn
             self._rows[lo.box_no] = (b, lo.tracking, lo.until)
-        self.rows.addStretch(1)
         self.notice.show_text(notice)
         if not self._rows and notice is None:
             self.notice.show_text(lambda: self.tr("None of your parcels' boxes is locked."))

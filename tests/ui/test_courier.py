@@ -390,6 +390,27 @@ def test_collect_refused_parcels_one_door_after_the_other(kiosk_app, courier):
     assert not h.find("courier.returns").isEnabled()
 
 
+def test_the_lockouts_list_keeps_one_row_per_lockout_over_rebuilds(kiosk_app, courier):
+    """The list is rebuilt on every visit and every change: rows go in above the one stretch, and the old rows
+    leave the layout with their items (removeWidget deletes a row's layout item; takeAt, used before, handed it
+    over and nothing freed it: heaptrack on the soak found ~160 B per rebuild)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    h = kiosk_app
+    p = locked_by_service(h, Doors(h), courier, "LCK0001")
+    finger_login(h)
+    h.tap("courier.lockouts")
+    h.wait_screen("courier.lockouts")
+    screen = flow(h).lockouts_screen
+    for _ in range(50):  # bounded
+        screen.refresh()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old row's button goes
+    assert screen.rows.count() == 2  # the one row and the one stretch below it
+    assert screen.rows.itemAt(0).widget() is screen._rows[p.box_no][0]
+    assert screen.rows.itemAt(1).spacerItem() is not None
+    assert len(screen.holder.findChildren(QAbstractButton)) == 1
+
+
 def test_clear_a_lockout_sends_a_new_password(kiosk_app, courier):
     h = kiosk_app
     doors = Doors(h)
