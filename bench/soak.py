@@ -125,6 +125,14 @@ class Result:
 # ---------------------------------------------------------------------------------------------- process
 
 
+def run_events(ms: int) -> None:
+    """Wait with the event loop running and the GIL free: QTest.qWait holds the GIL, so every worker thread
+    stood still while the soak waited (see ui.demo_hands.run_events)."""
+    from ui.demo_hands import run_events as run
+
+    run(ms)
+
+
 def rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -243,7 +251,7 @@ class Cabinet:
         while not cond():
             if time.monotonic() > deadline:
                 raise SoakFailure(f"timed out after {timeout:g} s waiting for {what} (screen {self.screen()!r})")
-            self.QTest.qWait(2)
+            run_events(2)
 
     def wait_screen(self, name: str, timeout: float = 5.0) -> None:
         self.wait(lambda: self.screen() == name, f"screen {name}", timeout)
@@ -463,7 +471,7 @@ def quiet(cab: Cabinet) -> None:
     rec = cab.kiosk.recorder
     if rec is not None:
         cab.wait(lambda: not rec.recording, "the recorder to close its clips", 15)
-    cab.QTest.qWait(50)  # the clip's "saved" report crosses to the GUI thread and is logged
+    run_events(50)  # the clip's "saved" report crosses to the GUI thread and is logged
     cab.kiosk.tick()
 
 
@@ -473,7 +481,7 @@ def sample(cab: Cabinet, txn: int, t0: float) -> Sample:
     quiet(cab)
     clips, kb = video_on_disk(cab)
     gc.collect()
-    return Sample(txn, time.monotonic() - t0, rss_kb_settled(cab.QTest.qWait), thread_count(), fd_count(), clips,
+    return Sample(txn, time.monotonic() - t0, rss_kb_settled(run_events), thread_count(), fd_count(), clips,
                   kb, len(QApplication.allWidgets()), len(gc.get_objects()), sqlite_kb(), heap_free_kb())
 
 

@@ -12,13 +12,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QLineEdit, QScrollArea, QStackedWidget, QTableWidget,
                                QTabWidget, QWidget)
 
 from .widgets import Keypad, TextKeyboard, wipe
 
+
+
+def run_events(ms: int) -> None:
+    """Let the GUI thread's event loop run for ``ms`` while every other thread runs too. Why not
+    ``QTest.qWait``: PySide6 keeps the GIL through it, so for the whole wait the device workers, the camera
+    and the emulators stand still (the soak's RSS readings starved the lock board's emulator past the driver's
+    retries: a false fault). ``QEventLoop.exec`` lets the GIL go while it waits."""
+    loop = QEventLoop()
+    QTimer.singleShot(max(0, ms), loop.quit)
+    loop.exec()
 
 class StepFailed(Exception):
     """A step of the demo did not behave as expected: one line saying what."""
@@ -50,7 +60,7 @@ class Hands:
             w = self._find_now(name, cls, root)
             if w is not None or time.monotonic() > deadline:
                 break
-            QTest.qWait(20)
+            run_events(20)
         if w is None:
             raise StepFailed(f"no visible {cls.__name__} {name!r} on screen {self.screen()!r}")
         return w
@@ -176,14 +186,14 @@ class Hands:
 
     @staticmethod
     def pause(ms: int) -> None:
-        QTest.qWait(ms)
+        run_events(ms)
 
     def wait(self, cond: Callable[[], object], what: str, timeout_ms: int = 5000) -> None:
         deadline = time.monotonic() + timeout_ms / 1000
         while not cond():
             if time.monotonic() > deadline:
                 raise StepFailed(f"{what}: not within {timeout_ms / 1000:.0f} s (screen {self.screen()!r})")
-            QTest.qWait(20)
+            run_events(20)
 
     def wait_screen(self, *names: str, timeout_ms: int = 5000) -> str:
         self.wait(lambda: self.screen() in names, f"expected screen {' or '.join(names)}", timeout_ms)
