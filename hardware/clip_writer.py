@@ -122,18 +122,31 @@ class ClipWriter:
 
 def playable_frames(path: Path) -> int:
     """How many video packets a (damaged) clip holds, 0 if its first one does not decode."""
-    count = 0
     try:
         with av.open(str(path)) as c:
-            for packet in c.demux(video=0):
-                if not packet.size:
-                    continue
-                if count == 0 and not packet.decode():
-                    return 0
-                count += 1
+            return _readable_packets(c, path)[0]
+    except Exception:  # noqa: BLE001 - not even a header: nothing plays
+        log.debug("cannot open %s", path, exc_info=True)
+    return 0
+
+
+def _readable_packets(c: Any, path: Path) -> tuple[int, int | None, int | None]:
+    """(count, first pts, last pts) of the video packets an open clip holds up to where it stops reading:
+    (0, None, None) if the first one does not decode."""
+    count, first, last = 0, None, None
+    try:
+        for packet in c.demux(video=0):
+            if not packet.size:
+                continue
+            if count == 0 and not packet.decode():
+                return 0, None, None
+            count += 1
+            if packet.pts is not None:
+                first = packet.pts if first is None else first
+                last = packet.pts
     except Exception:  # noqa: BLE001 - a cut file ends somewhere in its last fragment: count what came before
         log.debug("reading %s stopped after %d packets", path, count, exc_info=True)
-    return count
+    return count, first, last
 
 
 _TITLE = re.compile(r"^(T\d+) part (\d+)$")
@@ -146,23 +159,11 @@ def probe_clip(path: Path) -> dict[str, Any]:
     metadata ``ClipWriter`` wrote first and the packets that can still be read. ``started`` is when the part was
     requested (the pre-roll before it is not known without the sidecar). Raises ValueError when the file is not
     a readable clip of this recorder."""
-    count, first, last = 0, None, None
     try:
         with av.open(str(path)) as c:
             meta = dict(c.metadata)
-            stream = c.streams.video[0]
-            base = stream.time_base or TIME_BASE
-            try:
-                for packet in c.demux(stream):
-                    if not packet.size or packet.pts is None:
-                        continue
-                    if count == 0 and not packet.decode():
-                        break
-                    count += 1
-                    first = packet.pts if first is None else first
-                    last = packet.pts
-            except av.FFmpegError:  # the kill cut the last fragment: what came before it is the clip
-                log.debug("reading %s stopped after %d packets", path, count, exc_info=True)
+            base = c.streams.video[0].time_base or TIME_BASE
+            count, first, last = _readable_packets(c, path)
     except (av.FFmpegError, IndexError, OSError) as e:
         raise ValueError(f"{path.name} is not a readable clip ({e})") from None
     named = _TITLE.match(meta.get("title", "")) or _NAME.match(path.stem)
@@ -173,6 +174,6 @@ def probe_clip(path: Path) -> dict[str, Any]:
     except (KeyError, ValueError):
         raise ValueError(f"{path.name} has no creation time") from None
     kind = meta.get("comment", "").rpartition(", ")[2] or "unknown"
-    length = float((last - first) * base) if count else 0.0
+    length = float((last - first) * base) if first is not None and last is not None else 0.0
     return {"txn": named.group(1), "part": int(named.group(2)), "kind": kind, "started": started,
             "ended": started + length, "frames": count}
