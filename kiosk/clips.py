@@ -43,12 +43,8 @@ _SELECT = ("SELECT k.*, (SELECT group_concat(cp.parcel_id) FROM clip_parcels cp 
 def record(c: sqlite3.Connection, service: CabinetService, *, txn: str, part: int, kind: str, file: str,
            started: float, ended: float, txn_started: float, preroll_s: float, frames: int, size: int,
            sha256: str, boxes: tuple[str, ...], complete: bool, note: str) -> Clip:
-    # The transaction's events come after its first_event; data is compact JSON with sorted keys, so the tag
-    # is a plain substring (no JSON parsing: one damaged event must not stop the recording of a clip).
     row = c.execute("SELECT first_event FROM transactions WHERE id = ?", (txn,)).fetchone()
-    parcels = [r[0] for r in c.execute(
-        "SELECT DISTINCT parcel_id FROM events WHERE id >= ? AND parcel_id IS NOT NULL AND instr(data, ?) > 0"
-        " ORDER BY parcel_id", (row[0] if row else 0, f'"txn":{json.dumps(txn)}'))]
+    parcels = _txn_values(c, txn, row[0] if row else 0, "parcel_id")
     one = service.parcel(parcels[0]) if len(parcels) == 1 else None
     eid = service._event(c, "clip_recorded", "recorder", one, box_no=boxes[0] if len(boxes) == 1 else None,
                          txn=txn, part=part, txn_kind=kind, file=file, sha256=sha256, bytes=size, frames=frames,
@@ -61,6 +57,15 @@ def record(c: sqlite3.Connection, service: CabinetService, *, txn: str, part: in
     clip_id = cur.lastrowid
     c.executemany("INSERT INTO clip_parcels (clip_id, parcel_id) VALUES (?, ?)", [(clip_id, p) for p in parcels])
     return _one(c, clip_id)
+
+
+def _txn_values(c: sqlite3.Connection, txn: str, first_event: int, column: str) -> list[Any]:
+    """The distinct values of ``column`` (parcel_id, box_no) in a transaction's events, which come after its
+    first_event; data is compact JSON with sorted keys, so the tag is a plain substring (no JSON parsing: one
+    damaged event must not stop the recording of a clip)."""
+    return [r[0] for r in c.execute(
+        f"SELECT DISTINCT {column} FROM events WHERE id >= ? AND {column} IS NOT NULL AND instr(data, ?) > 0"
+        f" ORDER BY {column}", (first_event, f'"txn":{json.dumps(txn)}'))]
 
 
 def _one(c: sqlite3.Connection, clip_id: int | None) -> Clip:
@@ -205,50 +210,46 @@ def adopt_orphans(service: CabinetService, probe: Callable[[Path], dict[str, Any
         return []
     known = {r[0] for r in service.store.conn.execute("SELECT file FROM clips")}
     adopted = []
-    for sidecar in sorted(video_dir.glob("*/*.json")):
-        mp4 = sidecar.with_suffix(".mp4")
-        rel = mp4.relative_to(video_dir).as_posix()
-        if rel in known or not mp4.is_file():
-            continue
-        try:
-            info = read_sidecar(sidecar)
-            actual = file_sha256(mp4)
-            if actual != info["sha256"]:
-                info["note"] = f"file does not match its sidecar hash (sidecar {info['sha256'][:12]}…)"
-                info["complete"] = False
-            info.update(path=mp4, bytes=mp4.stat().st_size, sha256=actual,
-                        note=info["note"] or "registered after restart")
-            clip = service.record_clip(**info)
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            log.error("cannot register orphan clip %s: %s", mp4, e)
-            continue
-        adopted.append(clip)
     for mp4 in sorted(video_dir.glob("*/*.mp4")):
-        if mp4.relative_to(video_dir).as_posix() in known or mp4.with_suffix(".json").exists():
+        if mp4.relative_to(video_dir).as_posix() in known:
             continue
-        if probe is None:
+        sidecar = mp4.with_suffix(".json")
+        has_sidecar = sidecar.exists()
+        if not has_sidecar and probe is None:
             log.warning("clip %s has no sidecar and no row: not registered (no probe)", mp4)
             continue
         try:
-            adopted.append(_adopt_bare(service, mp4, probe(mp4)))
-        except (OSError, ValueError) as e:
-            log.error("cannot register clip %s (no sidecar): %s", mp4, e)
+            info = _from_sidecar(mp4, sidecar) if has_sidecar else _from_file(service, mp4, probe(mp4))
+            adopted.append(service.record_clip(**info))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            if has_sidecar:
+                log.error("cannot register orphan clip %s: %s", mp4, e)
+            else:
+                log.error("cannot register clip %s (no sidecar): %s", mp4, e)
     return adopted
 
 
-def _adopt_bare(service: CabinetService, mp4: Path, facts: dict[str, Any]) -> Clip:
-    """A clip the recorder never finished: the transaction's own row says when it began and what it was."""
-    conn = service.store.conn
-    row = conn.execute("SELECT kind, started, first_event FROM transactions WHERE id = ?",
-                       (facts["txn"],)).fetchone()
+def _from_sidecar(mp4: Path, sidecar: Path) -> dict[str, Any]:
+    """``record_clip``'s arguments for a finished clip whose row was lost, the file hashed as found."""
+    info = read_sidecar(sidecar)
+    actual = file_sha256(mp4)
+    if actual != info["sha256"]:
+        info["note"] = f"file does not match its sidecar hash (sidecar {info['sha256'][:12]}…)"
+        info["complete"] = False
+    info.update(path=mp4, bytes=mp4.stat().st_size, sha256=actual, note=info["note"] or "registered after restart")
+    return info
+
+
+def _from_file(service: CabinetService, mp4: Path, facts: dict[str, Any]) -> dict[str, Any]:
+    """``record_clip``'s arguments for a clip the recorder never finished: the transaction's own row says when
+    it began and what it was, its events which boxes it showed."""
+    row = service.store.conn.execute("SELECT kind, started, first_event FROM transactions WHERE id = ?",
+                                     (facts["txn"],)).fetchone()
     kind, txn_started = (row[0], row[1]) if row else (facts["kind"], facts["started"])
-    boxes = tuple(r[0] for r in conn.execute(  # the boxes its events name, as the recorder would have listed
-        "SELECT DISTINCT box_no FROM events WHERE id >= ? AND box_no IS NOT NULL AND instr(data, ?) > 0"
-        " ORDER BY box_no", (row[2] if row else 0, f'"txn":{json.dumps(facts["txn"])}'))) if row else ()
+    boxes = tuple(_txn_values(service.store.conn, facts["txn"], row[2], "box_no")) if row else ()
     log.warning("clip %s was cut short (no sidecar): registered with %d frames", mp4, facts["frames"])
-    return service.record_clip(
-        txn=facts["txn"], part=facts["part"], kind=kind, path=mp4, started=facts["started"],
-        ended=facts["ended"], txn_started=txn_started, preroll_s=0.0, frames=facts["frames"],
-        bytes=mp4.stat().st_size, sha256=file_sha256(mp4), boxes=boxes, complete=False,
-        note="cut short: the recorder stopped before finishing it (registered after restart from the file; "
-             "its start is when the clip was requested)")
+    return dict(txn=facts["txn"], part=facts["part"], kind=kind, path=mp4, started=facts["started"],
+                ended=facts["ended"], txn_started=txn_started, preroll_s=0.0, frames=facts["frames"],
+                bytes=mp4.stat().st_size, sha256=file_sha256(mp4), boxes=boxes, complete=False,
+                note="cut short: the recorder stopped before finishing it (registered after restart from the "
+                     "file; its start is when the clip was requested)")
