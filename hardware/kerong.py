@@ -230,11 +230,12 @@ class KerongBank:
 
     def _transaction(self, board: int, request: bytes) -> kp.Frame | None:
         """Send ``request``, return the board's one valid reply, with retries; report and return None if none."""
-        outcome = NO_REPLY
-        for attempt in range(1 + self._retries):
+        outcome, unanswered = NO_REPLY, 0
+        for _ in range(1 + self._retries):
             if self._stop.is_set():
                 return None
-            outcome, reply = self._exchange(board, request, late=attempt if outcome == NO_REPLY else 0)
+            outcome, reply = self._exchange(board, request, late=unanswered)
+            unanswered += outcome == NO_REPLY
             if reply is not None:
                 if board in self._faults:
                     log.info("board %d answers again on %s", board, self.port)
