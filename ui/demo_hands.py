@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QLineEdit, QScroll
 from .widgets import Keypad, TextKeyboard, wipe
 
 
-
 def run_events(ms: int) -> None:
     """Let the GUI thread's event loop run for ``ms`` while every other thread runs too. Why not
     ``QTest.qWait``: PySide6 keeps the GIL through it, so for the whole wait the device workers, the camera
@@ -29,6 +28,7 @@ def run_events(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(max(0, ms), loop.quit)
     loop.exec()
+
 
 class StepFailed(Exception):
     """A step of the demo did not behave as expected: one line saying what."""
